@@ -45,6 +45,17 @@
 #define X86_SERIAL_IRQ 4
 #define X86_FIRST_DEVICE_GSI 5
 
+/*
+ * Fixed I/O ports of gmvm's platform devices. The hardware-reduced ACPI
+ * FADT points the guest at the sleep and reset registers here.
+ */
+#define X86_ACPI_SLEEP_CTL_PORT 0x600 /* write SLP_TYP<<2 | SLP_EN(1<<5) */
+#define X86_ACPI_SLEEP_STS_PORT 0x601 /* WAK_STS (1<<7) */
+#define X86_ACPI_RESET_PORT 0x602
+#define X86_ACPI_RESET_VALUE 0x1
+#define X86_ACPI_S5_SLP_TYP 5 /* \_S5_ package value gmvm's DSDT gives */
+#define X86_PVPANIC_PORT 0x505
+
 /* The KVM-internal areas Intel needs; placed just below the IOAPIC. */
 #define X86_TSS_ADDR 0xfeffd000ULL
 #define X86_IDENTITY_MAP_ADDR 0xfeffc000ULL
