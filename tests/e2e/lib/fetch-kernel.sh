@@ -52,11 +52,12 @@ find_mirror() {
     fi
     for f in /etc/apt/sources.list.d/*.sources; do
         [ -r "$f" ] || continue
-        for uri in $(sed -n 's/^URIs:[[:space:]]*//p' "$f"); do
-            case "$uri" in
-            */debian | */debian/) echo "${uri%/}"; return ;;
-            esac
-        done
+        uri=$(sed -n 's/^URIs:[[:space:]]*//p' "$f" | tr ' ' '\n' |
+            grep -E '/debian/?$' | head -n1)
+        if [ -n "$uri" ]; then
+            echo "${uri%/}"
+            return
+        fi
     done
     for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
         [ -r "$f" ] || continue
