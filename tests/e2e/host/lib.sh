@@ -51,3 +51,37 @@ expect_guest_reached_init() {
         result "$1-reached-init" FAIL "guest never printed E2E-GUEST-INIT"
     fi
 }
+
+# l2_args TEST MEM VCPUS: the --cmdline value for a guest scenario; the
+# guest checks MemTotal/e820 against MEM (e.g. 256M) and nproc against VCPUS.
+l2_args() {
+    _mem=$2
+    case "$_mem" in
+    *G) _bytes=$((${_mem%G} * 1024 * 1024 * 1024)) ;;
+    *M) _bytes=$((${_mem%M} * 1024 * 1024)) ;;
+    *) _bytes=$_mem ;;
+    esac
+    echo "$L2_CMDLINE gmvm.test=$1 gmvm.mem=$_bytes gmvm.vcpus=$3"
+}
+
+# run_qemu NAME MEM VCPUS TEST: the same guest under Debian's QEMU
+# (-M microvm -enable-kvm -cpu host), a peer VMM for comparison. QEMU
+# exits on the guest's poweroff (-no-reboot also turns a reboot into exit).
+run_qemu() {
+    _name=$1
+    echo "E2E-L1-RUN $_name: qemu microvm mem=$2 vcpus=$3 test=$4"
+    timeout -s KILL "$GMVM_TIMEOUT" e2e-helper timeline E2E-GUEST-INIT \
+        qemu-system-x86_64 -M microvm -enable-kvm -cpu host -m "$2" -smp "$3" \
+        -nodefaults -no-user-config -display none -serial stdio -no-reboot \
+        -L /usr/share/qemu -kernel "$L2_KERNEL" -initrd "$L2_INITRD" \
+        -append "$(l2_args "$4" "$2" "$3") $QEMU_L2_EXTRA" \
+        </dev/null >"/tmp/$_name.out" 2>"/tmp/$_name.err"
+    RC=$?
+    sed "s/^/L2[$_name]| /" "/tmp/$_name.out"
+    sed "s/^/L1[$_name]| /" "/tmp/$_name.err"
+    echo "E2E-L1-EXIT $_name status=$RC"
+    return 0
+}
+# Debian 7.x guests under QEMU inside TCG-emulated SVM oops in
+# fpu__init_system_xstate without this (testing.md).
+QEMU_L2_EXTRA="noxsave"

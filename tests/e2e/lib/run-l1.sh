@@ -84,5 +84,10 @@ fi
 [ "$nfail" = 0 ] || status=1
 [ "$npass" -gt 0 ] || { why="$why no check passed;"; status=1; }
 [ -z "$missing" ] || { why="$why missing checks:$missing;"; status=1; }
+if [ "$status" != 0 ]; then
+    echo "---- last 60 lines of the L1 console ($logf) ----"
+    tr -d '\r' <"$logf" | grep -v '^$' | tail -n 60
+    echo "----"
+fi
 echo "e2e: $npass PASS, $nfail FAIL, L1 /init at ${l1_up:-?}s, wall ${wall}s, log $logf${why:+ -- $why}"
 exit "$status"
