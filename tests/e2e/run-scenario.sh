@@ -13,7 +13,8 @@
 #   # e2e-timeout: SECONDS   L1 time limit (default 600)
 #   # e2e-with-qemu          pack Debian's QEMU into L1 as a peer VMM
 # Environment: GMVM_CACHE (kernel cache), GMVM_E2E_L2_CMDLINE (guest cmdline
-# base), GMVM_E2E_VERBOSE=1 (stream the L1 console), GMVM_E2E_SMP (override).
+# base), GMVM_E2E_VERBOSE=1 (stream the L1 console), GMVM_E2E_SMP (override
+# L1 vCPUs), GMVM_E2E_ENV_EXTRA (a file of sh assignments for the scenario).
 # Exit: 0 pass, 1 fail, 77 skip (no QEMU, no mirror, no busybox ...).
 set -euo pipefail
 
@@ -62,6 +63,10 @@ fi
     echo "# written by run-scenario.sh"
     if [ -n "${GMVM_E2E_L2_CMDLINE:-}" ]; then
         printf 'L2_CMDLINE=%q\n' "$GMVM_E2E_L2_CMDLINE"
+    fi
+    # Extra settings for the scenario (bench-boot.sh uses this).
+    if [ -n "${GMVM_E2E_ENV_EXTRA:-}" ]; then
+        cat "$GMVM_E2E_ENV_EXTRA"
     fi
 } >"$workdir/env"
 

@@ -1,0 +1,51 @@
+#!/bin/bash
+# bench-boot.sh: boot-time benchmark (not a test). Inside one emulated KVM
+# host (the nested harness's L1), boots the same Debian guest kernel and
+# initramfs with gmvm and with QEMU -M microvm (-enable-kvm -cpu host),
+# BENCH_RUNS times each, and prints the median time from VMM start to the
+# guest's /init (its first console line) for both, and the ratio.
+#
+#   tests/e2e/bench-boot.sh GMVM [E2E_HELPER]
+#
+# Environment: BENCH_RUNS (default 5), BENCH_MEM (256M), BENCH_VCPUS (1),
+# BENCH_L2_EXTRA (extra guest cmdline for both VMMs; default noxsave),
+# GMVM_CACHE, GMVM_E2E_VERBOSE=1. Absolute times are those of a TCG-emulated
+# host: compare the two VMMs with each other, not with bare metal.
+set -euo pipefail
+
+E2E=$(cd "$(dirname "$0")" && pwd)
+gmvm=${1:?usage: bench-boot.sh GMVM [E2E_HELPER]}
+helper=${2:-}
+work=${TMPDIR:-/tmp}/gmvm-e2e/bench
+mkdir -p "$work"
+
+# The scenario reads these from /e2e/env inside L1.
+env_extra=$work/bench.env
+{
+    echo "BENCH_RUNS=${BENCH_RUNS:-5}"
+    echo "BENCH_MEM=${BENCH_MEM:-256M}"
+    echo "BENCH_VCPUS=${BENCH_VCPUS:-1}"
+    printf 'BENCH_L2_EXTRA=%q\n' "${BENCH_L2_EXTRA-noxsave}"
+} >"$env_extra"
+
+rc=0
+GMVM_E2E_ENV_EXTRA=$env_extra "$E2E/run-scenario.sh" bench "$gmvm" ${helper:+"$helper"} \
+    --workdir "$work" >"$work/run.out" 2>&1 || rc=$?
+[ "$rc" != 77 ] || { cat "$work/run.out"; exit 77; }
+
+log=$work/console.log
+runs=$(tr -d '\r' <"$log" | grep '^E2E-BENCH-RUN' || true)
+g=$(tr -d '\r' <"$log" | sed -n 's/^E2E-BENCH gmvm median_init_us=\([0-9]*\).*/\1/p')
+q=$(tr -d '\r' <"$log" | sed -n 's/^E2E-BENCH qemu median_init_us=\([0-9]*\).*/\1/p')
+echo "$runs"
+echo "L1: $(tr -d '\r' <"$log" | sed -n 's/^E2E-INFO l1-kernel //p') under QEMU TCG; guest: same kernel, $(sed -n 's/^BENCH_MEM=//p' "$env_extra"), $(sed -n 's/^BENCH_VCPUS=//p' "$env_extra") vCPU(s)"
+rss=$(echo "$runs" | awk '$2 == "gmvm" { for (i = 3; i <= NF; i++) if ($i ~ /^vmm_rss_kb=[0-9]/) { sub(/.*=/, "", $i); print $i } }' | sort -n | awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)] }')
+ms() { awk -v u="$1" 'BEGIN { printf "%.1f ms", u / 1000 }'; }
+printf 'gmvm  start to guest /init, median: %s\n' "${g:+$(ms "$g")}${g:-no successful run}"
+printf 'qemu  start to guest /init, median: %s (-M microvm -enable-kvm -cpu host)\n' "${q:+$(ms "$q")}${q:-no successful run}"
+if [ -n "$g" ] && [ -n "$q" ]; then
+    awk -v g="$g" -v q="$q" 'BEGIN { printf "ratio gmvm/qemu: %.2f (qemu/gmvm: %.2fx)\n", g / q, q / g }'
+fi
+[ -z "$rss" ] || echo "gmvm RSS outside guest_memfd mappings at guest /init (median): $rss kB"
+echo "full console log: $log"
+[ -n "$g" ] && [ -n "$q" ]
