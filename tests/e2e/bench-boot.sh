@@ -40,9 +40,15 @@ q=$(tr -d '\r' <"$log" | sed -n 's/^E2E-BENCH qemu median_init_us=\([0-9]*\).*/\
 echo "$runs"
 echo "L1: $(tr -d '\r' <"$log" | sed -n 's/^E2E-INFO l1-kernel //p') under QEMU TCG; guest: same kernel, $(sed -n 's/^BENCH_MEM=//p' "$env_extra"), $(sed -n 's/^BENCH_VCPUS=//p' "$env_extra") vCPU(s)"
 rss=$(echo "$runs" | awk '$2 == "gmvm" { for (i = 3; i <= NF; i++) if ($i ~ /^vmm_rss_kb=[0-9]/) { sub(/.*=/, "", $i); print $i } }' | sort -n | awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)] }')
-ms() { awk -v u="$1" 'BEGIN { printf "%.1f ms", u / 1000 }'; }
-printf 'gmvm  start to guest /init, median: %s\n' "${g:+$(ms "$g")}${g:-no successful run}"
-printf 'qemu  start to guest /init, median: %s (-M microvm -enable-kvm -cpu host)\n' "${q:+$(ms "$q")}${q:-no successful run}"
+ms() {
+    if [ -n "$1" ]; then
+        awk -v u="$1" 'BEGIN { printf "%.1f ms", u / 1000 }'
+    else
+        echo "no successful run"
+    fi
+}
+echo "gmvm  start to guest /init, median: $(ms "$g")"
+echo "qemu  start to guest /init, median: $(ms "$q") (-M microvm -enable-kvm -cpu host)"
 if [ -n "$g" ] && [ -n "$q" ]; then
     awk -v g="$g" -v q="$q" 'BEGIN { printf "ratio gmvm/qemu: %.2f (qemu/gmvm: %.2fx)\n", g / q, q / g }'
 fi
