@@ -37,7 +37,8 @@ int el_init(struct event_loop *el);
  * Watch @fd for @events (EPOLLIN etc.) and call @fn on the I/O thread.
  * May be called before or after el_start. Returns 0 or negative errno.
  */
-int el_add(struct event_loop *el, int fd, uint32_t events, el_handler_fn fn, void *opaque);
+int el_add(struct event_loop *el, int fd, uint32_t events, el_handler_fn fn,
+           void *opaque);
 
 /* Stop watching @fd. Returns 0 or negative errno. */
 int el_del(struct event_loop *el, int fd);

@@ -16,10 +16,11 @@ void gm_layout(struct guest_mem *gm, uint64_t size)
 
     gm->total = size;
     gm->nr_regions = 0;
-    gm->regions[gm->nr_regions++] = (struct gm_region){.gpa = 0, .size = low, .offset = 0};
+    gm->regions[gm->nr_regions++] =
+        (struct gm_region){.gpa = 0, .size = low, .offset = 0};
     if (size > low)
-        gm->regions[gm->nr_regions++] = (struct gm_region){
-            .gpa = GM_HIGH_START, .size = size - low, .offset = low};
+        gm->regions[gm->nr_regions++] =
+            (struct gm_region){.gpa = GM_HIGH_START, .size = size - low, .offset = low};
 }
 
 static int gm_create_guest_memfd(int vm_fd, uint64_t size)
@@ -114,7 +115,8 @@ void gm_init_fake(struct guest_mem *gm, void *buf, uint64_t gpa, uint64_t size)
     gm->base = buf;
     gm->total = size;
     gm->nr_regions = 1;
-    gm->regions[0] = (struct gm_region){.gpa = gpa, .size = size, .offset = 0, .host = buf};
+    gm->regions[0] =
+        (struct gm_region){.gpa = gpa, .size = size, .offset = 0, .host = buf};
 }
 
 void gm_destroy(struct guest_mem *gm)

@@ -27,17 +27,17 @@ enum gm_backend {
 };
 
 struct gm_region {
-    uint64_t gpa;        /* guest-physical start */
-    uint64_t size;       /* bytes */
-    uint64_t offset;     /* offset in the backing fd / mapping */
-    uint8_t *host;       /* gmvm's mapping of gpa */
+    uint64_t gpa;    /* guest-physical start */
+    uint64_t size;   /* bytes */
+    uint64_t offset; /* offset in the backing fd / mapping */
+    uint8_t *host;   /* gmvm's mapping of gpa */
 };
 
 struct guest_mem {
     enum gm_backend backend;
-    int fd;              /* guest_memfd, or -1 */
-    uint8_t *base;       /* the single mapping of all RAM */
-    uint64_t total;      /* bytes of RAM */
+    int fd;         /* guest_memfd, or -1 */
+    uint8_t *base;  /* the single mapping of all RAM */
+    uint64_t total; /* bytes of RAM */
     unsigned nr_regions;
     struct gm_region regions[GM_MAX_REGIONS];
 };

@@ -59,8 +59,7 @@ struct kvm_userspace_memory_region2 {
 #define KVM_CREATE_GUEST_MEMFD _IOWR(KVMIO, 0xd4, struct kvm_create_guest_memfd)
 #endif
 #ifndef KVM_SET_USER_MEMORY_REGION2
-#define KVM_SET_USER_MEMORY_REGION2                                                      \
-    _IOW(KVMIO, 0x49, struct kvm_userspace_memory_region2)
+#define KVM_SET_USER_MEMORY_REGION2 _IOW(KVMIO, 0x49, struct kvm_userspace_memory_region2)
 #endif
 
 #ifndef KVM_SYSTEM_EVENT_CRASH

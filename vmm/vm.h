@@ -34,7 +34,8 @@ struct vm {
     struct event_loop el;
     struct boot_info boot; /* filled by the loader, read by arch_vcpu_init */
 
-    unsigned nr_vcpus;
+    unsigned nr_vcpus;         /* created so far */
+    unsigned nr_vcpus_planned; /* the --vcpus count, for CPUID topology */
     struct vcpu *vcpus[VM_MAX_VCPUS];
 
     /* Stop state: the first vm_request_stop() wins and sets exit_status. */
@@ -53,9 +54,6 @@ int vm_open(struct vm *vm, enum gm_backend backend);
 
 /* Create @size bytes of guest RAM (see guest_mem.h). */
 int vm_setup_memory(struct vm *vm, uint64_t size, enum gm_backend backend);
-
-/* Create the in-kernel irqchip and PIT (needed by Linux guests). */
-int vm_setup_irqchip(struct vm *vm);
 
 /* Create @n vCPUs and initialise their registers from vm->boot. */
 int vm_create_vcpus(struct vm *vm, unsigned n);

@@ -1,0 +1,33 @@
+/*
+ * Logging: one line per message on stderr, prefixed "gmvm: ". The guest
+ * console owns stdout.
+ */
+#ifndef GMVM_LOG_H
+#define GMVM_LOG_H
+
+#include <stdbool.h>
+
+void log_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/*
+ * Rate-limited error for guest-triggered conditions: at most a few lines per
+ * second per call site, so a hostile guest cannot flood the host log.
+ * Use as: static struct log_ratelimit rl; log_ratelimited(&rl, "...");
+ */
+struct log_ratelimit {
+    long window_start; /* seconds */
+    unsigned count;
+    unsigned suppressed;
+};
+void log_ratelimited(struct log_ratelimit *rl, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* Set by --verbose / GMVM_DEBUG: enables log_debug and log_info. */
+extern int log_level;
+#define LOG_LEVEL_QUIET 0
+#define LOG_LEVEL_INFO  1
+#define LOG_LEVEL_DEBUG 2
+
+#endif

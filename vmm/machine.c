@@ -1,0 +1,182 @@
+/*
+ * Machine assembly. The order matters and is all here:
+ *   1. vm_open: capability checks, KVM_CREATE_VM
+ *   2. guest RAM (guest_memfd by default)
+ *   3. plan the virtio-mmio windows (the ACPI tables must list them)
+ *   4. load the kernel, initrd, cmdline, ACPI (boot_load)
+ *   5. arch VM setup: irqchip + PIT for Linux guests (before vCPUs/irqfds)
+ *   6. attach devices from the table below
+ *   7. create vCPUs (registers from the loader's boot_info), run
+ *   8. teardown: devices flush, optional RAM dump, close
+ */
+#include "vmm/machine.h"
+#include "boot/loader.h"
+#include "devices/platform.h"
+#include "vmm/arch.h"
+#include "vmm/console.h"
+#include "vmm/exit_codes.h"
+#include "vmm/log.h"
+#include "vmm/machine_devices.h"
+#include "vmm/vcpu.h"
+#include "vmm/vm.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/epoll.h>
+#include <unistd.h>
+
+#define DEFAULT_CMDLINE "console=ttyS0 reboot=k panic=-1"
+
+/* I/O thread: SIGINT/SIGTERM/SIGHUP arrive here through a signalfd. */
+static void machine_signal(void *opaque, int fd, uint32_t events)
+{
+    struct vm *vm = opaque;
+    struct signalfd_siginfo si;
+
+    if (read(fd, &si, sizeof(si)) != sizeof(si))
+        return;
+    log_err("received signal %u, stopping the VM", si.ssi_signo);
+    vm_request_stop(vm, GMVM_EXIT_SIGNAL + (int)si.ssi_signo);
+}
+
+static int machine_watch_signals(struct vm *vm, int *sfd)
+{
+    sigset_t set;
+
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGHUP);
+    /* Blocked here, before any thread exists, so every thread inherits it
+     * and only the signalfd sees these signals. */
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+    *sfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+    if (*sfd < 0)
+        return -errno;
+    return el_add(&vm->el, *sfd, EPOLLIN, machine_signal, vm);
+}
+
+/* --dump-mem: all RAM regions, in guest-physical order, read through the
+ * same mapping the devices use. */
+static int machine_dump_memory(const struct vm *vm, const char *path)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+
+    if (fd < 0) {
+        log_err("--dump-mem %s: %s", path, strerror(errno));
+        return -errno;
+    }
+    for (unsigned i = 0; i < vm->gm.nr_regions; i++) {
+        const struct gm_region *r = &vm->gm.regions[i];
+        const uint8_t *p = gm_ptr(&vm->gm, r->gpa, r->size);
+
+        for (uint64_t done = 0; p && done < r->size;) {
+            ssize_t n = write(fd, p + done, r->size - done);
+
+            if (n < 0 && errno == EINTR)
+                continue;
+            if (n <= 0) {
+                log_err("--dump-mem %s: %s", path,
+                        n < 0 ? strerror(errno) : "short write");
+                close(fd);
+                return -EIO;
+            }
+            done += (uint64_t)n;
+        }
+    }
+    if (fsync(fd) < 0 || close(fd) < 0) {
+        log_err("--dump-mem %s: %s", path, strerror(errno));
+        return -EIO;
+    }
+    return 0;
+}
+
+int machine_run(const struct vm_config *cfg)
+{
+    struct vm vm;
+    struct console con;
+    struct machine_devices devs;
+    struct boot_config bc = {
+        .kernel_path = cfg->kernel,
+        .initrd_path = cfg->initrd,
+        .cmdline = cfg->cmdline ? cfg->cmdline : DEFAULT_CMDLINE,
+        .nr_vcpus = cfg->vcpus,
+        .pvpanic = true,
+    };
+    char err[512];
+    int status = GMVM_EXIT_SETUP_FAILED, sfd = -1, ret;
+
+    log_level = cfg->verbosity;
+    memset(&devs, 0, sizeof(devs));
+    ret = vm_open(&vm, cfg->backend);
+    if (ret < 0) {
+        status = ret == -ENOTSUP ? GMVM_EXIT_NO_CAPABILITY : GMVM_EXIT_SETUP_FAILED;
+        goto out;
+    }
+    if (vm_setup_memory(&vm, cfg->memory, cfg->backend) < 0)
+        goto out;
+    log_info("guest RAM: %llu MiB in %s", (unsigned long long)(cfg->memory >> 20),
+             gm_backend_name(cfg->backend));
+
+    ret = machine_devices_plan(&devs, cfg, err, sizeof(err));
+    if (ret < 0) {
+        log_err("%s", err);
+        status = GMVM_EXIT_USAGE;
+        goto out;
+    }
+    bc.mmio_devs = devs.windows;
+    bc.nr_mmio_devs = devs.nr_windows;
+    ret = boot_load(&vm.gm, &bc, &vm.boot, err, sizeof(err));
+    if (ret < 0) {
+        log_err("%s", err);
+        status = GMVM_EXIT_USAGE;
+        goto out;
+    }
+    ret = arch_vm_init(&vm);
+    if (ret < 0) {
+        log_err("cannot set up the x86 machine (irqchip/PIT): %s", strerror(-ret));
+        goto out;
+    }
+
+    /* The device table: start-up order is this order. */
+    if (console_attach(&con, &vm, STDIN_FILENO, STDOUT_FILENO) < 0 ||
+        (vm.boot.linux_guest &&
+         (i8042_attach(&vm) < 0 || acpi_pm_attach(&vm) < 0 || pvpanic_attach(&vm) < 0))) {
+        log_err("cannot register the platform devices");
+        goto out;
+    }
+    ret = machine_devices_attach(&devs, &vm, err, sizeof(err));
+    if (ret < 0) {
+        log_err("%s", err);
+        status = GMVM_EXIT_USAGE;
+        goto out;
+    }
+    if (machine_watch_signals(&vm, &sfd) < 0) {
+        log_err("cannot watch SIGINT/SIGTERM: %s", strerror(errno));
+        goto out;
+    }
+    if (vm_create_vcpus(&vm, cfg->vcpus) < 0)
+        goto out;
+
+    status = vm_run(&vm);
+    if (vm.nr_vcpus && vm.vcpus[0]->first_run_ns)
+        log_info("first KVM_RUN at %llu ns (CLOCK_MONOTONIC)",
+                 (unsigned long long)vm.vcpus[0]->first_run_ns);
+out:
+    /* Flush disks before anything else: nothing the guest flushed is lost,
+     * whichever way the VM ended. */
+    if (machine_devices_shutdown(&devs) < 0 && status == GMVM_EXIT_OK)
+        status = GMVM_EXIT_SETUP_FAILED;
+    if (cfg->dump_mem && vm.gm.base && machine_dump_memory(&vm, cfg->dump_mem) < 0 &&
+        status == GMVM_EXIT_OK)
+        status = GMVM_EXIT_SETUP_FAILED;
+    console_restore_terminal();
+    vm_close(&vm);
+    if (sfd >= 0)
+        close(sfd);
+    return status;
+}

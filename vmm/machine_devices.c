@@ -1,0 +1,91 @@
+/*
+ * Virtio device planning and wiring. See machine_devices.h.
+ */
+#include "vmm/machine_devices.h"
+#include "devices/virtio/mmio.h"
+#include "vmm/arch.h"
+#include "vmm/log.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+static void plan_one(struct machine_devices *devs, enum machine_dev_kind kind,
+                     const char *spec)
+{
+    unsigned i = devs->nr_windows++;
+
+    devs->windows[i] = (struct boot_mmio_dev){
+        .base = arch_mmio_dev_base(i),
+        .size = VIRTIO_MMIO_SIZE,
+        .gsi = arch_mmio_dev_gsi(i),
+    };
+    devs->kinds[i] = kind;
+    devs->specs[i] = spec;
+}
+
+int machine_devices_plan(struct machine_devices *devs, const struct vm_config *cfg,
+                         char *err, size_t errlen)
+{
+    memset(devs, 0, sizeof(*devs));
+    if (cfg->nr_disks + (cfg->rng ? 1 : 0) > MACHINE_MAX_VIRTIO) {
+        snprintf(err, errlen, "too many virtio devices: at most %d", MACHINE_MAX_VIRTIO);
+        return -EINVAL;
+    }
+    for (unsigned i = 0; i < cfg->nr_disks; i++)
+        plan_one(devs, MACHINE_DEV_BLK, cfg->disks[i]);
+    if (cfg->rng)
+        plan_one(devs, MACHINE_DEV_RNG, NULL);
+    return 0;
+}
+
+static struct virtio_dev *create_one(enum machine_dev_kind kind, const char *spec,
+                                     char *err, size_t errlen)
+{
+    (void)kind;
+    (void)spec;
+    snprintf(err, errlen, "virtio devices are not wired into this build yet");
+    return NULL;
+}
+
+int machine_devices_attach(struct machine_devices *devs, struct vm *vm, char *err,
+                           size_t errlen)
+{
+    for (unsigned i = 0; i < devs->nr_windows; i++) {
+        struct virtio_dev *dev = create_one(devs->kinds[i], devs->specs[i], err, errlen);
+        int ret;
+
+        if (!dev)
+            return -EINVAL;
+        ret = virtio_mmio_attach(vm, dev, devs->windows[i].base, devs->windows[i].gsi,
+                                 &devs->attached[i]);
+        if (ret < 0) {
+            virtio_dev_destroy(dev);
+            snprintf(err, errlen, "cannot attach virtio device %u: %s", i,
+                     strerror(-ret));
+            return ret;
+        }
+    }
+    return 0;
+}
+
+int machine_devices_shutdown(struct machine_devices *devs)
+{
+    int ret = 0;
+
+    for (unsigned i = 0; i < devs->nr_windows; i++) {
+        struct virtio_mmio *m = devs->attached[i];
+
+        if (!m)
+            continue;
+        if (virtio_dev_flush(m->dev) < 0) {
+            log_err(
+                "virtio device %u: flush failed: data written by the guest may be lost",
+                i);
+            ret = -EIO;
+        }
+        virtio_mmio_detach(m);
+        devs->attached[i] = NULL;
+    }
+    return ret;
+}
