@@ -10,7 +10,7 @@ L2_KERNEL=/l2/vmlinuz
 L2_INITRD=/l2/initrd.img
 # Cmdline for a stock Debian kernel under gmvm. GMVM_E2E_L2_CMDLINE (set at
 # build time into /e2e/env) overrides it.
-L2_CMDLINE="console=ttyS0 reboot=k panic=-1 quiet"
+L2_CMDLINE="console=ttyS0 reboot=k panic=-1 quiet noxsave"
 GMVM_TIMEOUT=240
 [ -r /e2e/env ] && . /e2e/env
 
