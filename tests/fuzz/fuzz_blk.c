@@ -70,6 +70,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct virtio_dev *dev;
     uint64_t features = 1ULL << VIRTIO_F_VERSION_1 | 1ULL << VIRTIO_BLK_F_FLUSH;
     size_t pos = 2;
+    uint64_t last_log_ns;
+    unsigned suppressed;
     unsigned nops;
     uint8_t *ram;
 
@@ -96,8 +98,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         memcpy(ram, data + pos + 5 * nops, n < RAM_SIZE ? n : RAM_SIZE);
     }
     gm_init_fake(&gm, ram, RAM_GPA, RAM_SIZE);
+    /* Keep the log rate limit across inputs, as a long-lived device would. */
+    last_log_ns = m.last_log_ns;
+    suppressed = m.suppressed;
     if (virtio_mmio_init(&m, dev, &gm, 0xd0000000ULL, 5) < 0)
         abort();
+    m.last_log_ns = last_log_ns;
+    m.suppressed = suppressed;
 
     wr(&m, VIRTIO_MMIO_STATUS, 0);
     wr(&m, VIRTIO_MMIO_STATUS, 3);
