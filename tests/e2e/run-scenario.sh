@@ -76,6 +76,10 @@ fi
     --guest-initrd "$workdir/l2.cpio" --env "$workdir/env" "${with_qemu[@]}"
 
 echo "run-scenario: $name: kernel $(cat "$kdir/kver"), L1 smp ${smp:-1}"
+rc=0
 "$E2E/lib/run-l1.sh" --kernel "$kdir/vmlinuz" --initrd "$workdir/l1.cpio" \
     --log "$workdir/console.log" --smp "${smp:-1}" --timeout "${tmo:-600}" \
-    --expect "$expect"
+    --expect "$expect" || rc=$?
+# Keep the images of a failed run for debugging; they are 25-75 MB.
+[ "$rc" != 0 ] || rm -f "$workdir/l1.cpio" "$workdir/l2.cpio"
+exit "$rc"
