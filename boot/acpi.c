@@ -160,6 +160,7 @@ int acpi_build(struct guest_mem *gm, const struct boot_config *cfg, uint64_t *rs
     struct acpi_header *rsdt, *xsdt;
     uint8_t *dsdt, *madt;
     struct acpi_fadt *fadt;
+    uint32_t fadt32, madt32;
     int len, ret = -ENOSPC;
 
     if (nr_vcpus > BOOT_MAX_VCPUS || cfg->nr_mmio_devs > BOOT_MAX_MMIO_DEVS)
@@ -196,7 +197,8 @@ int acpi_build(struct guest_mem *gm, const struct boot_config *cfg, uint64_t *rs
     acpi_finish_table(xsdt);
 
     acpi_header_init(rsdt, "RSDT", sizeof(*rsdt) + 2 * 4, 1);
-    uint32_t fadt32 = (uint32_t)fadt_gpa, madt32 = (uint32_t)madt_gpa;
+    fadt32 = (uint32_t)fadt_gpa;
+    madt32 = (uint32_t)madt_gpa;
     memcpy((uint8_t *)(rsdt + 1), &fadt32, 4);
     memcpy((uint8_t *)(rsdt + 1) + 4, &madt32, 4);
     acpi_finish_table(rsdt);

@@ -73,8 +73,9 @@ static int parse_ehdr(struct boot_ctx *ctx, struct elf_info *ei)
                         "ELF64, i386 (%d) in ELF32",
                         path, machine, ei->is64 ? 64 : 32, EM_X86_64, EM_386);
     if (type != ET_EXEC)
-        return boot_err(ctx, -ENOEXEC,
-                        "ELF '%s': type %u; only executables (ET_EXEC) boot", path, type);
+        return boot_err(
+            ctx, -ENOEXEC, "ELF '%s': type %u (%s); only executables (ET_EXEC) boot",
+            path, type, type == ET_DYN ? "a shared object or PIE" : "not executable");
     if (phentsize != (ei->is64 ? sizeof(Elf64_Phdr) : sizeof(Elf32_Phdr)) ||
         ei->phnum == 0)
         return boot_err(ctx, -ENOEXEC,

@@ -20,8 +20,16 @@ struct tables {
     struct acpi_fadt *fadt;
 };
 
-static const struct boot_mmio_dev test_devs[3] = {
-    {0xd0000000, 0x1000, 5}, {0xd0001000, 0x1000, 6}, {0xd0002000, 0x1000, 7}};
+/* Filled like the machine does: one 4 KiB window and one GSI per device. */
+static struct boot_mmio_dev test_devs[BOOT_MAX_MMIO_DEVS];
+
+static void init_test_devs(void)
+{
+    for (unsigned i = 0; i < BOOT_MAX_MMIO_DEVS; i++)
+        test_devs[i] = (struct boot_mmio_dev){
+            X86_MMIO_DEV_BASE + i * X86_MMIO_DEV_SIZE, X86_MMIO_DEV_SIZE,
+            (X86_FIRST_DEVICE_GSI + i) % X86_IOAPIC_PINS};
+}
 
 static void *at(struct tables *t, uint64_t gpa, uint64_t len)
 {
@@ -51,6 +59,7 @@ static void build(struct tables *t, unsigned nr_vcpus, unsigned ndevs, bool pvpa
     uint64_t rsdp_addr = 0, xsdt_entries[2];
     uint32_t rsdt_entries[2];
 
+    init_test_devs();
     tb_vm_init(&t->vm, ACPI_RAM);
     ck_assert_int_eq(
         acpi_build(&t->vm.gm, &cfg, &rsdp_addr, t->vm.err, sizeof(t->vm.err)), 0);
@@ -190,6 +199,18 @@ START_TEST(dsdt_lists_devices)
 }
 END_TEST
 
+START_TEST(largest_config_fits)
+{
+    struct tables t;
+
+    build(&t, BOOT_MAX_VCPUS, BOOT_MAX_MMIO_DEVS, true);
+    ck_assert_uint_eq(count_mem(t.dsdt, t.dsdt->length, "LNRO0005"), BOOT_MAX_MMIO_DEVS);
+    ck_assert_uint_eq(count_mem(t.dsdt, t.dsdt->length, "V031"), 1);
+    ck_assert_uint_gt(t.dsdt->length, 0x3f); /* multi-byte PkgLengths in use */
+    tb_vm_free(&t.vm);
+}
+END_TEST
+
 START_TEST(acpi_build_errors)
 {
     struct boot_config cfg = {.nr_vcpus = BOOT_MAX_VCPUS + 1};
@@ -244,10 +265,12 @@ START_TEST(iasl_disassembles_tables)
 {
     struct tables t;
     char dir[256], cmd[1024], path[512];
+    bool big = _i == 1;
 
-    build(&t, 4, 3, true);
+    /* 4 vCPUs + 3 devices, then the largest configuration. */
+    build(&t, big ? BOOT_MAX_VCPUS : 4, big ? BOOT_MAX_MMIO_DEVS : 3, true);
     /* The dumps are written whether or not iasl exists, for inspection. */
-    snprintf(dir, sizeof(dir), "%s", tb_path("tables"));
+    snprintf(dir, sizeof(dir), "%s", tb_path(big ? "tables-max" : "tables"));
     ck_assert_int_eq(mkdir(dir, 0700), 0);
     dump(dir, "dsdt.dat", t.dsdt, t.dsdt->length);
     dump(dir, "facp.dat", t.fadt, t.fadt->h.length);
@@ -290,8 +313,9 @@ static Suite *acpi_suite(void)
     tcase_add_test(tc, fadt_is_hardware_reduced);
     tcase_add_loop_test(tc, madt_one_lapic_per_vcpu, 0, 3);
     tcase_add_test(tc, dsdt_lists_devices);
+    tcase_add_test(tc, largest_config_fits);
     tcase_add_test(tc, acpi_build_errors);
-    tcase_add_test(tc, iasl_disassembles_tables);
+    tcase_add_loop_test(tc, iasl_disassembles_tables, 0, 2);
     suite_add_tcase(s, tc);
     return s;
 }
