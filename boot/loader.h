@@ -45,7 +45,7 @@ struct boot_config {
     const char *kernel_path;               /* required */
     const char *initrd_path;               /* NULL: no initrd */
     const char *cmdline;                   /* NULL = "" */
-    unsigned nr_vcpus;                     /* 1..BOOT_MAX_VCPUS */
+    unsigned nr_vcpus;                     /* 1..BOOT_MAX_VCPUS; 0 counts as 1 */
     const struct boot_mmio_dev *mmio_devs; /* nr_mmio_devs entries */
     unsigned nr_mmio_devs;                 /* 0..BOOT_MAX_MMIO_DEVS */
     bool pvpanic;                          /* describe the pvpanic port in ACPI */
