@@ -1,7 +1,8 @@
 #!/bin/bash
 # l1-612.sh: prove kernel-patches/linux-6.12 on a real Debian 6.12 kernel.
 #
-#   l1-612.sh [--kver VERSION] [--gmvm PATH] [--guest ELF] [--keep DIR]
+#   l1-612.sh [--kver VERSION] [--gmvm PATH [--guest ELF [--guest-rc N]]]
+#             [--linux] [--keep DIR]
 #
 # Boots Debian's 6.12 kernel VERSION (default: the newest 6.12 "amd64"
 # flavour in bookworm-backports) as an emulated KVM host ("L1") under QEMU
@@ -10,7 +11,12 @@
 #   patched:   irqbypass, ccp, then kvm.ko + kvm-amd.ko built by
 #              kernel-patches/linux-6.12/build-modules.sh.  gmem_conformance
 #              must pass; gmvm (if given) must get past its capability check
-#              and, with --guest, run that tiny guest to a clean exit (0).
+#              and, with --guest, run that tiny guest to its expected exit
+#              status (--guest-rc, default 10: tests/guests/hello.elf halts).
+#              With --linux (needs --gmvm and tests/e2e/lib of the nested
+#              harness), a third L1 boot with the patched modules runs the
+#              harness scenario boot-1vcpu: gmvm boots the harness's stock
+#              Debian guest kernel from guest_memfd to its /init.
 #   unpatched: Debian's own kvm.ko + kvm-amd.ko.  gmvm must refuse with its
 #              capability message and exit status 2 (GMVM_EXIT_NO_CAPABILITY);
 #              gmem_conformance must fail (proves the test can tell).
@@ -26,14 +32,16 @@ REPO=$(cd "$TESTS/../.." && pwd)
 SKIP=77
 skip() { echo "SKIP: $*"; exit $SKIP; }
 
-KVER="" GMVM="" GUEST="" KEEP=""
+KVER="" GMVM="" GUEST="" GUEST_RC=10 LINUX=0 KEEP=""
 while [ $# -gt 0 ]; do
 	case $1 in
 	--kver) KVER=$2; shift 2 ;;
 	--gmvm) GMVM=$2; shift 2 ;;
 	--guest) GUEST=$2; shift 2 ;;
+	--guest-rc) GUEST_RC=$2; shift 2 ;;
+	--linux) LINUX=1; shift ;;
 	--keep) KEEP=$2; shift 2 ;;
-	*) echo "usage: $0 [--kver VERSION] [--gmvm PATH] [--guest ELF] [--keep DIR]" >&2; exit 2 ;;
+	*) echo "usage: $0 [--kver VERSION] [--gmvm PATH [--guest ELF [--guest-rc N]]] [--linux] [--keep DIR]" >&2; exit 2 ;;
 	esac
 done
 command -v qemu-system-x86_64 >/dev/null || skip "qemu-system-x86_64 missing (apt-get install qemu-system-x86)"
@@ -152,7 +160,8 @@ if boot patched "$W/patched-$sum"; then
 			ok patched_gmvm_caps
 		fi
 		if [ -n "$GUEST" ]; then
-			[ "$rc" = 0 ] && ok patched_gmvm_runs_guest || ko patched_gmvm_runs_guest "gmvm exit $rc"
+			[ "$rc" = "$GUEST_RC" ] && ok patched_gmvm_runs_guest ||
+				ko patched_gmvm_runs_guest "gmvm exit $rc, want $GUEST_RC"
 		fi
 	fi
 else
@@ -175,6 +184,50 @@ if boot unpatched "$W/stock"; then
 	fi
 else
 	ko unpatched_boot "L1 did not finish; see $W/unpatched.log"
+fi
+
+# ---- patched, Linux guest: reuse the nested harness (tests/e2e/lib).
+if [ "$LINUX" = 1 ]; then
+	E2E=$REPO/tests/e2e
+	if [ -z "$GMVM" ] || [ ! -x "$E2E/lib/mkinitramfs.sh" ] || [ ! -x "$E2E/lib/run-l1.sh" ]; then
+		ko patched_linux_guest "--linux needs --gmvm and tests/e2e/lib/{mkinitramfs,run-l1}.sh"
+	else
+		# The harness's guest kernel (Debian trixie-backports cloud) ...
+		gkdir=$("$E2E/lib/fetch-kernel.sh") || skip "the nested harness cannot fetch its guest kernel"
+		# ... and a kernel dir in fetch-kernel.sh's layout: 6.12 + patched KVM.
+		K=$W/kdir-$sum
+		rm -rf "$K"
+		mkdir -p "$K/modules/kernel/virt/lib" "$K/modules/kernel/drivers/crypto/ccp" \
+			"$K/modules/kernel/arch/x86/kvm"
+		cp "$W/vmlinuz" "$K/vmlinuz"
+		echo "$KVER" >"$K/kver"
+		cp "$W/stock/irqbypass.ko" "$K/modules/kernel/virt/lib/"
+		cp "$W/stock/ccp.ko" "$K/modules/kernel/drivers/crypto/ccp/"
+		cp "$W/patched-$sum/kvm.ko" "$W/patched-$sum/kvm-amd.ko" "$K/modules/kernel/arch/x86/kvm/"
+		{
+			echo "kernel/virt/lib/irqbypass.ko:"
+			echo "kernel/drivers/crypto/ccp/ccp.ko:"
+			echo "kernel/arch/x86/kvm/kvm.ko: kernel/virt/lib/irqbypass.ko"
+			echo "kernel/arch/x86/kvm/kvm-amd.ko: kernel/arch/x86/kvm/kvm.ko kernel/drivers/crypto/ccp/ccp.ko"
+		} >"$K/modules.dep"
+		helper=$W/e2e-helper
+		cc -O2 -Wall -D_GNU_SOURCE -o "$helper" "$E2E/helper/e2e-helper.c"
+		scen=$E2E/scenarios/boot-1vcpu.sh
+		expect=$(sed -n 's/^# e2e-expect:[[:space:]]*//p' "$scen" | head -n1)
+		: >"$W/linux.env"
+		"$E2E/lib/mkinitramfs.sh" guest --kernel-dir "$gkdir" --out "$W/l2.cpio"
+		"$E2E/lib/mkinitramfs.sh" host --kernel-dir "$K" --out "$W/l1-linux.cpio" \
+			--gmvm "$GMVM" --helper "$helper" --scenario "$scen" \
+			--guest-initrd "$W/l2.cpio" --guest-kernel "$gkdir/vmlinuz" --env "$W/linux.env"
+		t0=$(date +%s)
+		if "$E2E/lib/run-l1.sh" --kernel "$W/vmlinuz" --initrd "$W/l1-linux.cpio" \
+			--log "$W/linux.log" --timeout 600 --expect "$expect" | sed 's/^/  /'; then
+			ok patched_linux_guest
+		else
+			ko patched_linux_guest "boot-1vcpu on patched $KVER failed; see $W/linux.log"
+		fi
+		echo "patched L1 + Linux guest run: $(($(date +%s) - t0)) s (guest kernel $(cat "$gkdir/kver"))"
+	fi
 fi
 
 [ -z "$KEEP" ] || { mkdir -p "$KEEP"; cp "$W"/*.log "$KEEP/"; }
