@@ -17,6 +17,9 @@
  *       "E2E-TIME ..." and "E2E-INFO ..." lines (to stderr) and exits with
  *       CMD's status (128+signal when killed).
  */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* memmem */
+#endif
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/kvm.h>
