@@ -4,7 +4,10 @@
  */
 #include "vmm/arch/x86_64/cpu.h"
 
+#include <cpuid.h>
 #include <errno.h>
+#include <string.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <sys/ioctl.h>
 
@@ -38,6 +41,137 @@ static struct kvm_cpuid2 *cpuid_get_supported(int kvm_fd)
         return NULL;
     }
     return cpuid;
+}
+
+/*
+ * XSAVE: gmvm offers at most x87, SSE and AVX state, in the standard
+ * (non-compacted) format, and rewrites leaf 0xD to say exactly that.
+ *
+ * Why: KVM passes the host's leaf 0xD component table through, and computes
+ * CPUID.(0xD,0).EBX at run time from the host's table for the XCR0 the guest
+ * set. On hosts whose table is inconsistent (QEMU TCG's emulated SVM, as in
+ * the nested test harness: the AVX component is reported with size 0) a
+ * stock 7.x guest finds "XSAVE consistency problem" and oopses in
+ * fpu__init_system_xstate. The legacy area (512 bytes), the XSAVE header
+ * (64) and AVX's upper halves (256 bytes at 576) are architectural, so when
+ * the host's AVX entry matches them AVX is offered, otherwise it is hidden
+ * (with the features that need it) and the guest runs with x87/SSE state.
+ * AVX-512, AMX and PKRU state are never offered, so their features are
+ * hidden too: a guest must not see a feature whose state it cannot save.
+ *
+ * On a host that is itself QEMU TCG (brand string "QEMU TCG CPU", the nested
+ * test harness) XSAVE is hidden altogether, as the guest's "noxsave" would:
+ * TCG's emulated SVM does not intercept the nested guest's XSETBV, so the
+ * host KVM never learns the guest's XCR0 and its CPUID.(0xD,0).EBX stays at
+ * 576 after the guest enabled AVX (measured: "XSAVE consistency problem:
+ * size 832 != kernel_size 576", then an oops, with a consistent table).
+ */
+#define XFEATURE_MASK_FP_SSE 0x3u
+#define XFEATURE_MASK_YMM    (1u << 2)
+#define XSAVE_AVX_OFFSET     576u
+#define XSAVE_AVX_SIZE       256u
+
+#define CPUID1_ECX_FMA  (1u << 12)
+#define CPUID1_ECX_AVX  (1u << 28)
+#define CPUID1_ECX_F16C (1u << 29)
+/* Leaf 7.0: AVX2 and every AVX-512 bit in EBX; AVX-512/VAES/PKU in ECX;
+ * AVX-512 and AMX in EDX. Leaf 7.1 EAX: AVX-VNNI, AVX512-BF16. */
+#define CPUID7_EBX_AVX2       (1u << 5)
+#define CPUID7_EBX_AVX512     0xdc230000u
+#define CPUID7_ECX_PKU_OSPKE  0x00000018u
+#define CPUID7_ECX_AVX512     0x00005e42u
+#define CPUID7_EDX_AVX512_AMX 0x0380010cu
+#define CPUID7_1_EAX_AVX      0x00000030u
+
+#define CPUID1_ECX_XSAVE   (1u << 26)
+#define CPUID1_ECX_OSXSAVE (1u << 27)
+
+struct xsave_plan {
+    bool xsave;    /* XSAVE offered at all */
+    uint32_t xcr0; /* state components offered */
+};
+
+/* True when gmvm itself runs on QEMU's TCG emulator (see above). */
+static bool host_is_qemu_tcg(void)
+{
+    uint32_t brand[12];
+
+    if (__get_cpuid_max(0x80000000, NULL) < 0x80000004)
+        return false;
+    for (unsigned i = 0; i < 3; i++)
+        __cpuid(0x80000002 + i, brand[i * 4], brand[i * 4 + 1], brand[i * 4 + 2],
+                brand[i * 4 + 3]);
+    return memcmp(brand, "QEMU TCG CPU", 12) == 0;
+}
+
+static struct xsave_plan cpuid_plan_xsave(const struct kvm_cpuid2 *cpuid)
+{
+    uint32_t host_xcr0 = 0;
+    bool avx = false, avx_entry_ok = false;
+
+    for (unsigned i = 0; i < cpuid->nent; i++) {
+        const struct kvm_cpuid_entry2 *e = &cpuid->entries[i];
+
+        if (e->function == 1)
+            avx = e->ecx & CPUID1_ECX_AVX;
+        if (e->function == 0xd && e->index == 0)
+            host_xcr0 = e->eax;
+        if (e->function == 0xd && e->index == 2)
+            avx_entry_ok = e->eax == XSAVE_AVX_SIZE && e->ebx == XSAVE_AVX_OFFSET;
+    }
+    if (host_is_qemu_tcg())
+        return (struct xsave_plan){.xsave = false, .xcr0 = 0};
+    if (avx && avx_entry_ok)
+        return (struct xsave_plan){.xsave = true,
+                                   .xcr0 = host_xcr0 &
+                                           (XFEATURE_MASK_FP_SSE | XFEATURE_MASK_YMM)};
+    return (struct xsave_plan){.xsave = true, .xcr0 = host_xcr0 & XFEATURE_MASK_FP_SSE};
+}
+
+static void cpuid_apply_xsave(struct kvm_cpuid_entry2 *e, struct xsave_plan plan)
+{
+    bool ymm = plan.xcr0 & XFEATURE_MASK_YMM;
+
+    if (e->function == 1 && !ymm)
+        e->ecx &= ~(CPUID1_ECX_AVX | CPUID1_ECX_FMA | CPUID1_ECX_F16C);
+    if (e->function == 1 && !plan.xsave)
+        e->ecx &= ~(CPUID1_ECX_XSAVE | CPUID1_ECX_OSXSAVE);
+    if (e->function == 7 && e->index == 0) {
+        e->ebx &= ~(CPUID7_EBX_AVX512 | (ymm ? 0 : CPUID7_EBX_AVX2));
+        e->ecx &= ~(CPUID7_ECX_AVX512 | CPUID7_ECX_PKU_OSPKE);
+        e->edx &= ~CPUID7_EDX_AVX512_AMX;
+    }
+    if (e->function == 7 && e->index == 1 && !ymm)
+        e->eax &= ~CPUID7_1_EAX_AVX;
+    if (e->function != 0xd)
+        return;
+    if (!plan.xsave) {
+        e->eax = e->ebx = e->ecx = e->edx = 0;
+        return;
+    }
+    switch (e->index) {
+    case 0:
+        e->eax = plan.xcr0;
+        e->edx = 0;
+        /* ECX: size for all offered states; EBX: for those enabled in XCR0
+         * (KVM recomputes EBX when the guest writes XCR0). */
+        e->ecx = ymm ? XSAVE_AVX_OFFSET + XSAVE_AVX_SIZE : XSAVE_AVX_OFFSET;
+        e->ebx = e->ecx;
+        break;
+    case 1:
+        /* XSAVEOPT only: no compacted format, no supervisor states. */
+        e->eax &= 0x1;
+        e->ebx = e->ecx = e->edx = 0;
+        break;
+    case 2:
+        e->eax = ymm ? XSAVE_AVX_SIZE : 0;
+        e->ebx = ymm ? XSAVE_AVX_OFFSET : 0;
+        e->ecx = e->edx = 0;
+        break;
+    default:
+        e->eax = e->ebx = e->ecx = e->edx = 0;
+        break;
+    }
 }
 
 /*
@@ -87,12 +221,16 @@ static void cpuid_fill_topology(struct kvm_cpuid_entry2 *e, unsigned id, unsigne
 int x86_setup_cpuid(int kvm_fd, int vcpu_fd, unsigned id, unsigned nr_vcpus)
 {
     struct kvm_cpuid2 *cpuid = cpuid_get_supported(kvm_fd);
+    struct xsave_plan xsave;
     int ret = 0;
 
     if (!cpuid)
         return -errno;
-    for (unsigned i = 0; i < cpuid->nent; i++)
+    xsave = cpuid_plan_xsave(cpuid);
+    for (unsigned i = 0; i < cpuid->nent; i++) {
         cpuid_fill_topology(&cpuid->entries[i], id, nr_vcpus);
+        cpuid_apply_xsave(&cpuid->entries[i], xsave);
+    }
     if (ioctl(vcpu_fd, KVM_SET_CPUID2, cpuid) < 0)
         ret = -errno;
     free(cpuid);
