@@ -28,6 +28,7 @@ struct vm_config {
     bool rng;
     const char *dump_mem; /* write guest RAM here when the VM ends */
     int verbosity;
+    uint64_t start_ns; /* CLOCK_MONOTONIC at main() entry, for --verbose stats */
 };
 
 /* What config_parse_args decided. */

@@ -17,6 +17,7 @@
 #include "vmm/exit_codes.h"
 #include "vmm/log.h"
 #include "vmm/machine_devices.h"
+#include "vmm/mem_stats.h"
 #include "vmm/vcpu.h"
 #include "vmm/vm.h"
 
@@ -95,6 +96,23 @@ static int machine_dump_memory(const struct vm *vm, const char *path)
     return 0;
 }
 
+/* --verbose: the numbers the startup benchmark reads (tests/bench). */
+static void machine_report_stats(const struct vm *vm, const struct vm_config *cfg)
+{
+    struct mem_stats ms;
+
+    if (vm->nr_vcpus && vm->vcpus[0]->first_run_ns && cfg->start_ns)
+        log_info("stats: start to first KVM_RUN %.3f ms",
+                 (double)(vm->vcpus[0]->first_run_ns - cfg->start_ns) / 1e6);
+    if (mem_stats_read(vm->gm.base, &ms) == 0)
+        log_info(
+            "stats: RSS %llu KiB = guest RAM touched %llu KiB + gmvm itself %llu KiB "
+            "(guest RAM size %llu KiB)",
+            (unsigned long long)ms.rss_kib, (unsigned long long)ms.guest_rss_kib,
+            (unsigned long long)(ms.rss_kib - ms.guest_rss_kib),
+            (unsigned long long)(vm->gm.total >> 10));
+}
+
 int machine_run(const struct vm_config *cfg)
 {
     struct vm vm;
@@ -163,9 +181,7 @@ int machine_run(const struct vm_config *cfg)
         goto out;
 
     status = vm_run(&vm);
-    if (vm.nr_vcpus && vm.vcpus[0]->first_run_ns)
-        log_info("first KVM_RUN at %llu ns (CLOCK_MONOTONIC)",
-                 (unsigned long long)vm.vcpus[0]->first_run_ns);
+    machine_report_stats(&vm, cfg);
 out:
     /* Flush disks before anything else: nothing the guest flushed is lost,
      * whichever way the VM ended. */

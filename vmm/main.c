@@ -5,11 +5,13 @@
 #include "vmm/config.h"
 #include "vmm/exit_codes.h"
 #include "vmm/machine.h"
+#include "vmm/mem_stats.h"
 
 #include <stdio.h>
 
 int main(int argc, char **argv)
 {
+    uint64_t start_ns = mono_ns();
     struct vm_config cfg;
     char err[512];
 
@@ -23,5 +25,6 @@ int main(int argc, char **argv)
     case CONFIG_RUN:
         break;
     }
+    cfg.start_ns = start_ns;
     return machine_run(&cfg);
 }

@@ -7,6 +7,7 @@
 #include "vmm/exit_codes.h"
 #include "vmm/kvm_compat.h"
 #include "vmm/log.h"
+#include "vmm/mem_stats.h"
 #include "vmm/vm.h"
 
 #include <errno.h>
@@ -15,7 +16,6 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
-#include <time.h>
 #include <unistd.h>
 
 /* A real-time signal used only to interrupt KVM_RUN. */
@@ -164,14 +164,6 @@ static bool vcpu_handle_exit(struct vcpu *vcpu)
     }
 }
 
-static uint64_t now_ns(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
-
 static void *vcpu_thread(void *arg)
 {
     struct vcpu *vcpu = arg;
@@ -185,7 +177,7 @@ static void *vcpu_thread(void *arg)
 
     while (!vm_is_stopping(vcpu->vm)) {
         if (!vcpu->first_run_ns)
-            vcpu->first_run_ns = now_ns();
+            vcpu->first_run_ns = mono_ns();
         if (ioctl(vcpu->fd, KVM_RUN, 0) < 0) {
             if (errno == EINTR || errno == EAGAIN) {
                 vcpu->run->immediate_exit = 0;
