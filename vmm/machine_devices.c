@@ -2,7 +2,9 @@
  * Virtio device planning and wiring. See machine_devices.h.
  */
 #include "vmm/machine_devices.h"
+#include "devices/virtio/blk.h"
 #include "devices/virtio/mmio.h"
+#include "devices/virtio/rng.h"
 #include "vmm/arch.h"
 #include "vmm/log.h"
 
@@ -42,10 +44,26 @@ int machine_devices_plan(struct machine_devices *devs, const struct vm_config *c
 static struct virtio_dev *create_one(enum machine_dev_kind kind, const char *spec,
                                      char *err, size_t errlen)
 {
-    (void)kind;
-    (void)spec;
-    snprintf(err, errlen, "virtio devices are not wired into this build yet");
-    return NULL;
+    struct virtio_blk_spec blk;
+    struct virtio_dev *dev = NULL;
+    int ret;
+
+    switch (kind) {
+    case MACHINE_DEV_BLK:
+        ret = virtio_blk_parse_spec(spec, &blk, err, errlen);
+        if (ret == 0)
+            ret = virtio_blk_create(&blk, &dev, err, errlen);
+        break;
+    case MACHINE_DEV_RNG:
+        ret = virtio_rng_create(&dev);
+        if (ret < 0)
+            snprintf(err, errlen, "--rng: cannot create the device: %s", strerror(-ret));
+        break;
+    default:
+        ret = -EINVAL;
+        snprintf(err, errlen, "unknown device kind %d", kind);
+    }
+    return ret < 0 ? NULL : dev;
 }
 
 int machine_devices_attach(struct machine_devices *devs, struct vm *vm, char *err,
