@@ -3,7 +3,8 @@
 # host (the nested harness's L1), boots the same Debian guest kernel and
 # initramfs with gmvm and with QEMU -M microvm (-enable-kvm -cpu host),
 # BENCH_RUNS times each (interleaved), and prints the median time from VMM start to the
-# guest's /init (its first console line) for both, and the ratio.
+# guest's /init (its first console line) for both, and the ratio; also
+# gmvm's start-to-first-KVM_RUN time and its RSS excluding guest memory.
 #
 #   tests/e2e/bench-boot.sh GMVM [E2E_HELPER]
 #
@@ -39,7 +40,15 @@ g=$(tr -d '\r' <"$log" | sed -n 's/^E2E-BENCH gmvm median_init_us=\([0-9]*\).*/\
 q=$(tr -d '\r' <"$log" | sed -n 's/^E2E-BENCH qemu median_init_us=\([0-9]*\).*/\1/p')
 echo "$runs"
 echo "L1: $(tr -d '\r' <"$log" | sed -n 's/^E2E-INFO l1-kernel //p') under QEMU TCG; guest: same kernel, $(sed -n 's/^BENCH_MEM=//p' "$env_extra"), $(sed -n 's/^BENCH_VCPUS=//p' "$env_extra") vCPU(s)"
-rss=$(echo "$runs" | awk '$2 == "gmvm" { for (i = 3; i <= NF; i++) if ($i ~ /^vmm_rss_kb=[0-9]/) { sub(/.*=/, "", $i); print $i } }' | sort -n | awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)] }')
+# gmvm_median FIELD: median of FIELD=value over the gmvm runs.
+gmvm_median() {
+    echo "$runs" | awk -v f="$1" '$2 == "gmvm" { for (i = 3; i <= NF; i++) if (index($i, f "=") == 1) {
+        v = substr($i, length(f) + 2); if (v ~ /^[0-9.]+$/) print v } }' |
+        sort -n | awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)] }'
+}
+rss=$(gmvm_median vmm_rss_kb)
+self_rss=$(gmvm_median self_rss_kib)
+kvm_run=$(gmvm_median first_kvm_run_ms)
 ms() {
     if [ -n "$1" ]; then
         awk -v u="$1" 'BEGIN { printf "%.1f ms", u / 1000 }'
@@ -54,6 +63,8 @@ echo "qemu  start to guest /init: median $(ms "$q"), best $(ms "$qmin") (-M micr
 if [ -n "$g" ] && [ -n "$q" ]; then
     awk -v g="$g" -v q="$q" 'BEGIN { printf "ratio gmvm/qemu: %.2f (qemu/gmvm: %.2fx)\n", g / q, q / g }'
 fi
-[ -z "$rss" ] || echo "gmvm RSS outside guest_memfd mappings at guest /init (median): $rss kB"
+[ -z "$kvm_run" ] || echo "gmvm start to first KVM_RUN (median, gmvm --verbose): $kvm_run ms"
+[ -z "$rss" ] || echo "gmvm RSS outside guest_memfd mappings at guest /init (median, smaps): $rss kB"
+[ -z "$self_rss" ] || echo "gmvm RSS less guest RAM at exit (median, gmvm --verbose): $self_rss KiB"
 echo "full console log: $log"
 [ -n "$g" ] && [ -n "$q" ]

@@ -18,7 +18,7 @@ median() { sort -n | awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)
 
 bench_run() { # VMM RUN: one boot, its time appended to /tmp/bench-VMM.us
     if [ "$1" = gmvm ]; then
-        run_gmvm "bench-gmvm-$2" --kernel "$L2_KERNEL" --initrd "$L2_INITRD" \
+        run_gmvm "bench-gmvm-$2" --verbose --kernel "$L2_KERNEL" --initrd "$L2_INITRD" \
             --memory "$BENCH_MEM" --vcpus "$BENCH_VCPUS" \
             --cmdline "$(l2_args bench "$BENCH_MEM" "$BENCH_VCPUS") $BENCH_L2_EXTRA" >/dev/null
     else
@@ -26,7 +26,11 @@ bench_run() { # VMM RUN: one boot, its time appended to /tmp/bench-VMM.us
     fi
     us=$(sed -n 's/.*E2E-TIME start_to_marker_us=\([0-9]*\).*/\1/p' "/tmp/bench-$1-$2.err")
     rss=$(sed -n 's/.*vmm_rss_kb=\([0-9]*\).*/\1/p' "/tmp/bench-$1-$2.err")
-    echo "E2E-BENCH-RUN $1 run=$2 status=$RC init_us=${us:-none} vmm_rss_kb=${rss:-none} $(grep -i -m1 'first KVM_RUN' "/tmp/bench-$1-$2.err")"
+    # gmvm --verbose reports "stats: start to first KVM_RUN X ms" and
+    # "stats: RSS ... + gmvm itself N KiB" (vmm/machine.c).
+    kvm_run=$(sed -n 's/.*stats: start to first KVM_RUN \([0-9.]*\) ms.*/\1/p' "/tmp/bench-$1-$2.err" | head -n1)
+    self_kib=$(sed -n 's/.*gmvm itself \([0-9]*\) KiB.*/\1/p' "/tmp/bench-$1-$2.err" | head -n1)
+    echo "E2E-BENCH-RUN $1 run=$2 status=$RC init_us=${us:-none} vmm_rss_kb=${rss:-none} first_kvm_run_ms=${kvm_run:-none} self_rss_kib=${self_kib:-none}"
     if [ "$RC" = 0 ] && [ -n "$us" ]; then
         echo "$us" >>"/tmp/bench-$1.us"
     fi
