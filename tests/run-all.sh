@@ -2,8 +2,9 @@
 # The project's whole test run (README's test command; CI runs exactly this):
 #   1. a normal build, then every ctest suite: unit (Check), tiny guests on
 #      /dev/kvm, the guest_memfd uapi conformance test, and the nested e2e
-#      Linux boots (which skip, with a reason, when QEMU or the Debian mirror
-#      cannot be had);
+#      Linux boots, and the kernel-patches/linux-6.12 checks (apply, module
+#      build, patched 6.12 host booting gmvm); those skip, with a reason, when
+#      QEMU or the Debian mirror cannot be had;
 #   2. an ASan+UBSan build, then the suites that need no nested QEMU under
 #      the sanitizers.
 # Usage: tests/run-all.sh [BUILD_DIR_PREFIX]   (default: ./build)
@@ -13,7 +14,7 @@ PREFIX=${1:-$REPO/build}
 JOBS=$(nproc)
 
 echo "== normal build: $PREFIX"
-cmake -S "$REPO" -B "$PREFIX" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake -S "$REPO" -B "$PREFIX" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DGMVM_KERNEL_612_TESTS=ON >/dev/null
 cmake --build "$PREFIX" -j"$JOBS"
 ctest --test-dir "$PREFIX" --output-on-failure
 
@@ -21,4 +22,4 @@ echo "== sanitizer build (ASan+UBSan): $PREFIX-san"
 cmake -S "$REPO" -B "$PREFIX-san" -DCMAKE_BUILD_TYPE=Debug -DGMVM_SANITIZE=ON >/dev/null
 cmake --build "$PREFIX-san" -j"$JOBS"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-    ctest --test-dir "$PREFIX-san" --output-on-failure -LE e2e
+    ctest --test-dir "$PREFIX-san" --output-on-failure -LE "e2e|kernel612"
