@@ -157,7 +157,8 @@ int acpi_build(struct guest_mem *gm, const struct boot_config *cfg, uint64_t *rs
 {
     unsigned nr_vcpus = cfg->nr_vcpus ? cfg->nr_vcpus : 1;
     struct acpi_area ar = {0};
-    uint64_t rsdp_gpa, rsdt_gpa, xsdt_gpa, fadt_gpa, madt_gpa, dsdt_gpa;
+    uint64_t rsdp_gpa = 0, rsdt_gpa = 0, xsdt_gpa = 0, fadt_gpa = 0, madt_gpa = 0,
+             dsdt_gpa = 0;
     struct acpi_rsdp *rsdp;
     struct acpi_header *rsdt, *xsdt;
     uint8_t *dsdt, *madt;
