@@ -62,7 +62,7 @@ static void dsdt_virtio_mmio(struct aml *a, unsigned idx, const struct boot_mmio
 {
     char name[8];
 
-    snprintf(name, sizeof(name), "V%03u", idx);
+    snprintf(name, sizeof(name), "V%03u", idx % 1000); /* idx < BOOT_MAX_MMIO_DEVS */
     aml_device(a, name);
     aml_name(a, "_HID");
     aml_string(a, "LNRO0005");
