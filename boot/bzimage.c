@@ -109,7 +109,7 @@ int bzimage_load(struct boot_ctx *ctx)
     struct boot_params bp;
     struct setup_header h;
     uint64_t hdr_end = header_end(ctx);
-    uint64_t setup_size, kernel_size, mem_size, load;
+    uint64_t setup_size, kernel_size, mem_size, load = 0;
     uint64_t cmdline_max, initrd_max;
     int ret;
 
