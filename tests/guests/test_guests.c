@@ -16,6 +16,8 @@
 #include "vmm/exit_codes.h"
 #include "vmm/vm.h"
 
+#include "tests/unit/check_main.h"
+
 #include <check.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -190,8 +192,7 @@ int main(int argc, char **argv)
 {
     Suite *s = suite_create("guests");
     TCase *tc = tcase_create("tiny");
-    SRunner *sr;
-    int kvm, failed;
+    int kvm;
 
     if (argc != 2) {
         fprintf(stderr, "usage: %s DIR_WITH_GUEST_ELFS\n", argv[0]);
@@ -212,9 +213,5 @@ int main(int argc, char **argv)
     tcase_add_test(tc, test_triple_fault_reported);
     tcase_add_test(tc, test_guest_memfd_is_the_backing);
     suite_add_tcase(s, tc);
-    sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return check_run_suite(s);
 }

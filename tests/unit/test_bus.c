@@ -3,6 +3,8 @@
  */
 #include "vmm/bus.h"
 
+#include "tests/unit/check_main.h"
+
 #include <check.h>
 #include <errno.h>
 #include <string.h>
@@ -117,17 +119,11 @@ int main(void)
 {
     Suite *s = suite_create("bus");
     TCase *tc = tcase_create("bus");
-    SRunner *sr;
-    int failed;
 
     tcase_add_test(tc, test_overlap_rejected);
     tcase_add_test(tc, test_bad_ranges);
     tcase_add_test(tc, test_full);
     tcase_add_test(tc, test_dispatch);
     suite_add_tcase(s, tc);
-    sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return check_run_suite(s);
 }

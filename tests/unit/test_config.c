@@ -3,6 +3,8 @@
  */
 #include "vmm/config.h"
 
+#include "tests/unit/check_main.h"
+
 #include <check.h>
 #include <errno.h>
 #include <stdio.h>
@@ -161,8 +163,6 @@ int main(void)
 {
     Suite *s = suite_create("config");
     TCase *tc = tcase_create("config");
-    SRunner *sr;
-    int failed;
 
     tcase_add_test(tc, test_parse_size_units);
     tcase_add_test(tc, test_parse_size_bad);
@@ -171,9 +171,5 @@ int main(void)
     tcase_add_test(tc, test_cli_defaults);
     tcase_add_test(tc, test_cli_errors);
     suite_add_tcase(s, tc);
-    sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return check_run_suite(s);
 }

@@ -3,6 +3,8 @@
  */
 #include "vmm/guest_mem.h"
 
+#include "tests/unit/check_main.h"
+
 #include <check.h>
 #include <errno.h>
 #include <stdlib.h>
@@ -141,8 +143,6 @@ int main(void)
 {
     Suite *s = suite_create("guest_mem");
     TCase *tc = tcase_create("bounds");
-    SRunner *sr;
-    int failed;
 
     tcase_add_test(tc, test_ptr_inside);
     tcase_add_test(tc, test_ptr_outside);
@@ -153,9 +153,5 @@ int main(void)
     tcase_add_test(tc, test_layout_small);
     tcase_add_test(tc, test_layout_around_hole);
     suite_add_tcase(s, tc);
-    sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return check_run_suite(s);
 }

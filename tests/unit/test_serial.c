@@ -3,6 +3,8 @@
  */
 #include "devices/serial.h"
 
+#include "tests/unit/check_main.h"
+
 #include <check.h>
 #include <string.h>
 
@@ -164,8 +166,6 @@ int main(void)
 {
     Suite *s = suite_create("serial");
     TCase *tc = tcase_create("16550a");
-    SRunner *sr;
-    int failed;
 
     tcase_add_test(tc, test_reset_state);
     tcase_add_test(tc, test_transmit);
@@ -175,9 +175,5 @@ int main(void)
     tcase_add_test(tc, test_thre_interrupt);
     tcase_add_test(tc, test_rx_buffer_bounded);
     suite_add_tcase(s, tc);
-    sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return check_run_suite(s);
 }
