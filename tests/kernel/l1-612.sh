@@ -82,7 +82,7 @@ if [ ! -f "$W/patched-$sum/kvm.ko" ]; then
 fi
 
 # ---- the static conformance test.
-gcc -std=gnu11 -O2 -Wall -Wextra -Werror -static -o "$W/gmem_conformance" "$TESTS/gmem_conformance.c"
+gcc -std=gnu11 -O2 -Wall -Wextra -Werror -static -I"$TESTS/../.." -o "$W/gmem_conformance" "$TESTS/gmem_conformance.c"
 
 # ---- one initramfs per mode.
 mkinitrd() { # mode moduledir out
