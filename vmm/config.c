@@ -120,7 +120,7 @@ void config_print_help(void)
         "                           or an ELF32 bare program (required)\n"
         "  -i, --initrd PATH        initial ramdisk for a Linux kernel\n"
         "  -c, --cmdline STR        kernel command line\n"
-        "                           (default \"console=ttyS0 reboot=k panic=-1\")\n"
+        "                           (default \"console=ttyS0 reboot=k panic=-1 pci=off\")\n"
         "  -m, --memory SIZE        guest RAM, e.g. 256M, 2G (4M..1T, 4K-aligned;\n"
         "                           default 256M)\n"
         "  -n, --vcpus N            number of vCPUs, 1..32 (default 1)\n"

@@ -30,7 +30,7 @@
 #include <sys/epoll.h>
 #include <unistd.h>
 
-#define DEFAULT_CMDLINE "console=ttyS0 reboot=k panic=-1"
+#define DEFAULT_CMDLINE "console=ttyS0 reboot=k panic=-1 pci=off"
 
 /* I/O thread: SIGINT/SIGTERM/SIGHUP arrive here through a signalfd. */
 static void machine_signal(void *opaque, int fd, uint32_t events)
