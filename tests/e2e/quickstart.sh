@@ -52,13 +52,7 @@ if [ "${QS_NO_INSTALL:-0}" != 1 ]; then
     fi
 fi
 
-# 2. Build gmvm. Debian 12's libfdt-dev ships no libfdt.pc: supply one.
-if ! pkg-config --exists libfdt 2>/dev/null; then
-    pc=$BUILD/pkgconfig
-    mkdir -p "$pc"
-    printf 'Name: libfdt\nDescription: libfdt\nVersion: 1.6.1\nLibs: -lfdt\nCflags:\n' >"$pc/libfdt.pc"
-    export PKG_CONFIG_PATH=$pc${PKG_CONFIG_PATH:+:$PKG_CONFIG_PATH}
-fi
+# 2. Build gmvm.
 if [ -n "${GMVM_BIN:-}" ]; then
     GMVM=$GMVM_BIN # an already built gmvm
 else
