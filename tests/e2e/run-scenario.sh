@@ -12,6 +12,7 @@
 #   # e2e-smp: N             L1 vCPUs (default 1)
 #   # e2e-timeout: SECONDS   L1 time limit (default 600)
 #   # e2e-with-qemu          pack Debian's QEMU into L1 as a peer VMM
+#   # e2e-guest-kernel: K    bzimage (default) or vmlinux (the ELF inside it)
 # Environment: GMVM_CACHE (kernel cache), GMVM_E2E_L2_CMDLINE (guest cmdline
 # base), GMVM_E2E_VERBOSE=1 (stream the L1 console), GMVM_E2E_SMP (override
 # L1 vCPUs), GMVM_E2E_ENV_EXTRA (a file of sh assignments for the scenario).
@@ -44,6 +45,7 @@ smp=${GMVM_E2E_SMP:-$(meta smp)}
 tmo=$(meta timeout)
 with_qemu=()
 grep -q '^# e2e-with-qemu' "$scenario" && with_qemu=(--with-qemu)
+guest_kernel=$(meta guest-kernel)
 
 # Without qemu there is nothing to run: say so before fetching anything.
 command -v "${GMVM_E2E_QEMU:-qemu-system-x86_64}" >/dev/null || {
@@ -52,6 +54,13 @@ command -v "${GMVM_E2E_QEMU:-qemu-system-x86_64}" >/dev/null || {
 }
 
 kdir=$("$E2E/lib/fetch-kernel.sh") || exit $?
+
+gk=()
+case "$guest_kernel" in
+"" | bzimage) ;;
+vmlinux) gk=(--guest-kernel "$("$E2E/lib/extract-vmlinux.sh" "$kdir")") || exit $? ;;
+*) echo "run-scenario: e2e-guest-kernel must be bzimage or vmlinux" >&2; exit 1 ;;
+esac
 
 if [ -z "$helper" ]; then
     helper=$workdir/e2e-helper
@@ -73,7 +82,7 @@ fi
 "$E2E/lib/mkinitramfs.sh" guest --kernel-dir "$kdir" --out "$workdir/l2.cpio"
 "$E2E/lib/mkinitramfs.sh" host --kernel-dir "$kdir" --out "$workdir/l1.cpio" \
     --gmvm "$gmvm" --helper "$helper" --scenario "$scenario" \
-    --guest-initrd "$workdir/l2.cpio" --env "$workdir/env" "${with_qemu[@]}"
+    --guest-initrd "$workdir/l2.cpio" --env "$workdir/env" "${with_qemu[@]}" "${gk[@]}"
 
 echo "run-scenario: $name: kernel $(cat "$kdir/kver"), L1 smp ${smp:-1}"
 rc=0

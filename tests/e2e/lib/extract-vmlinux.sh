@@ -1,39 +1,36 @@
 #!/bin/bash
-# extract-vmlinux.sh BZIMAGE OUT_PVH OUT_NOPVH
-# Extract the uncompressed ELF vmlinux from a bzImage (the payload that the
-# setup header's payload_offset/payload_length point at), and make a second
-# copy without the Xen PVH entry note, so the loader's two ELF paths (PVH and
-# plain 64-bit entry) can both be booted with a stock kernel.
-# Idempotent: does nothing when both outputs are newer than BZIMAGE.
+# extract-vmlinux.sh KDIR: the uncompressed ELF vmlinux inside KDIR/vmlinuz
+# (a bzImage whose payload Debian compresses with zstd; gzip and xz are
+# tried too), cached as KDIR/vmlinux. Prints its path. Exit 77 when the
+# decompressor is missing, 1 when no ELF payload is found.
 set -euo pipefail
-bz=${1:?usage: extract-vmlinux.sh BZIMAGE OUT_PVH OUT_NOPVH}
-out=${2:?usage}
-nopvh=${3:?usage}
-if [ "$out" -nt "$bz" ] && [ "$nopvh" -nt "$bz" ]; then
+kdir=${1:?usage: extract-vmlinux.sh KDIR}
+out=$kdir/vmlinux
+if [ -s "$out" ]; then
+    echo "$out"
     exit 0
 fi
-le32() { od -An -tu4 -j "$2" -N4 "$1" | tr -d ' '; }
-setup_sects=$(od -An -tu1 -j $((0x1f1)) -N1 "$bz" | tr -d ' ')
-[ "$setup_sects" -eq 0 ] && setup_sects=4
-setup_size=$(((setup_sects + 1) * 512))
-off=$(le32 "$bz" $((0x248)))
-len=$(le32 "$bz" $((0x24c)))
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-dd if="$bz" of="$tmp/payload" bs=1M iflag=skip_bytes,count_bytes skip=$((setup_size + off)) \
-    count="$len" status=none
-magic=$(od -An -tx1 -N6 "$tmp/payload" | tr -d ' ')
-case "$magic" in
-28b52ffd*) # zstd; the kernel appends the 4-byte decompressed size: drop it
-    truncate -s $((len - 4)) "$tmp/payload"
-    zstd -q -d --long=31 "$tmp/payload" -o "$tmp/vmlinux" ;;
-fd377a585a00) xz -dc <"$tmp/payload" >"$tmp/vmlinux" 2>/dev/null || true ;;
-1f8b*) gzip -dc <"$tmp/payload" >"$tmp/vmlinux" 2>/dev/null || true ;;
-*) echo "extract-vmlinux: unknown payload compression (magic $magic)" >&2; exit 1 ;;
+bz=$kdir/vmlinuz
+try() { # MAGIC(grep -P) DECOMPRESSOR...
+    local magic=$1 off
+    shift
+    command -v "$1" >/dev/null || return 1
+    # shellcheck disable=SC2013 # one number per line
+    for off in $(LC_ALL=C grep -obUaP "$magic" "$bz" | cut -d: -f1); do
+        tail -c +$((off + 1)) "$bz" | "$@" 2>/dev/null >"$out.tmp" || true
+        if [ "$(head -c 4 "$out.tmp" | od -An -c | tr -d ' ')" = '177ELF' ]; then
+            mv "$out.tmp" "$out"
+            return 0
+        fi
+    done
+    rm -f "$out.tmp"
+    return 1
+}
+case "$(grep -E '^CONFIG_KERNEL_(ZSTD|GZIP|XZ)=y' "$kdir/config" || true)" in
+*ZSTD*) command -v zstd >/dev/null || { echo "extract-vmlinux: SKIP: zstd not found (apt-get install zstd)" >&2; exit 77; } ;;
 esac
-[ "$(od -An -tx1 -N4 "$tmp/vmlinux" | tr -d ' ')" = 7f454c46 ] ||
-    { echo "extract-vmlinux: payload of $bz is not an ELF file" >&2; exit 1; }
-cp "$tmp/vmlinux" "$out"
-# The PVH entry is an ELF note of type XEN_ELFNOTE_PHYS32_ENTRY (18) in the
-# .notes section; without that section the loader takes the 64-bit entry.
-objcopy --remove-section=.notes "$tmp/vmlinux" "$nopvh"
+try '\x28\xb5\x2f\xfd' zstd -dcq || try '\x1f\x8b\x08' gzip -dc || try '\xfd7zXZ\x00' xz -dc || {
+    echo "extract-vmlinux: no ELF payload found in $bz" >&2
+    exit 1
+}
+echo "$out"
