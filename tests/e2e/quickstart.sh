@@ -74,7 +74,7 @@ mkdir -p "$work"
 
 if [ -t 0 ] && [ -t 1 ]; then test=shell; else test=greet; fi
 mem_bytes=$(($(echo "$QS_MEM" | tr -d M) * 1024 * 1024))
-cmdline="console=ttyS0 reboot=k panic=-1 quiet loglevel=3 gmvm.test=$test gmvm.mem=$mem_bytes gmvm.vcpus=$QS_VCPUS"
+cmdline="console=ttyS0 reboot=k panic=-1 pci=off quiet loglevel=3 gmvm.test=$test gmvm.mem=$mem_bytes gmvm.vcpus=$QS_VCPUS"
 
 # 4. Boot: directly when the host has hardware virtualization.
 if [ "${QS_NESTED:-0}" != 1 ] && grep -qw -e vmx -e svm /proc/cpuinfo && [ -w /dev/kvm ]; then
@@ -91,7 +91,7 @@ cc -O2 -o "$work/e2e-helper" "$E2E/helper/e2e-helper.c"
     echo "QS_VCPUS=$QS_VCPUS"
     echo "QS_MEM=$QS_MEM"
     # What the nested guest needs under TCG's SVM (see lib.sh), quieter.
-    echo 'L2_CMDLINE="console=ttyS0 reboot=k panic=-1 quiet loglevel=3 noxsave"'
+    echo 'L2_CMDLINE="console=ttyS0 reboot=k panic=-1 pci=off quiet loglevel=3 noxsave"'
     [ -z "${GMVM_E2E_L2_CMDLINE:-}" ] || printf 'L2_CMDLINE=%q\n' "$GMVM_E2E_L2_CMDLINE"
 } >"$work/env"
 "$E2E/lib/mkinitramfs.sh" host --kernel-dir "$kdir" --out "$work/host.cpio" \
