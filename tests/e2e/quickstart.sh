@@ -90,8 +90,8 @@ cc -O2 -o "$work/e2e-helper" "$E2E/helper/e2e-helper.c"
     echo "QS_TEST=$test"
     echo "QS_VCPUS=$QS_VCPUS"
     echo "QS_MEM=$QS_MEM"
-    # What the nested guest needs under TCG's SVM (see lib.sh), quieter.
-    echo 'L2_CMDLINE="console=ttyS0 reboot=k panic=-1 pci=off quiet loglevel=3 noxsave"'
+    # The harness's guest cmdline (host/lib.sh), quieter.
+    echo 'L2_CMDLINE="console=ttyS0 reboot=k panic=-1 pci=off quiet loglevel=3"'
     [ -z "${GMVM_E2E_L2_CMDLINE:-}" ] || printf 'L2_CMDLINE=%q\n' "$GMVM_E2E_L2_CMDLINE"
 } >"$work/env"
 "$E2E/lib/mkinitramfs.sh" host --kernel-dir "$kdir" --out "$work/host.cpio" \

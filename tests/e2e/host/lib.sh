@@ -10,7 +10,7 @@ L2_KERNEL=/l2/vmlinuz
 L2_INITRD=/l2/initrd.img
 # Cmdline for a stock Debian kernel under gmvm. GMVM_E2E_L2_CMDLINE (set at
 # build time into /e2e/env) overrides it.
-L2_CMDLINE="console=ttyS0 reboot=k panic=-1 pci=off quiet noxsave"
+L2_CMDLINE="console=ttyS0 reboot=k panic=-1 pci=off quiet"
 GMVM_TIMEOUT=180 # below run-l1.sh's stall limit (200 s without console output)
 [ -r /e2e/env ] && . /e2e/env
 
