@@ -1,7 +1,6 @@
 # L1 scenario: the L2 guest initramfs boots under QEMU -M microvm inside L1.
 # Checks the harness itself (guest kernel, modules, /init), independent of gmvm.
 # e2e-expect: l1-kvm qemu-reached-init guest-nproc guest-memtotal qemu-exit
-# e2e-smp: 2
 # e2e-with-qemu
 # shellcheck shell=sh
 
