@@ -36,7 +36,8 @@ if [ "$(id -u)" != 0 ]; then
 fi
 
 # 1. Packages (Debian 12 names).
-PKGS=(cmake gcc make pkg-config libfdt-dev check qemu-system-x86 busybox-static
+# (check: the default configure includes the unit tests.)
+PKGS=(cmake gcc make libc6-dev pkg-config check qemu-system-x86 busybox-static
     cpio xz-utils debian-archive-keyring ca-certificates)
 if [ "${QS_NO_INSTALL:-0}" != 1 ]; then
     missing=()
