@@ -154,6 +154,14 @@ int machine_run(const struct vm_config *cfg)
         status = GMVM_EXIT_USAGE;
         goto out;
     }
+    if (!vm.boot.linux_guest && cfg->vcpus > 1) {
+        /* Without an interrupt controller there is no INIT/SIPI: extra
+         * vCPUs would start at the reset vector, outside RAM. */
+        log_err("--vcpus %u: a bare ELF32 program (%s) runs on 1 vCPU", cfg->vcpus,
+                cfg->kernel);
+        status = GMVM_EXIT_USAGE;
+        goto out;
+    }
     ret = arch_vm_init(&vm);
     if (ret < 0) {
         log_err("cannot set up the x86 machine (irqchip/PIT): %s", strerror(-ret));

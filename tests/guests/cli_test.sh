@@ -67,6 +67,8 @@ expect empty_kernel 1 '^gmvm: .*empty' -- --kernel "$tmp/empty"
 head -c 200 "$ELFS/hello.elf" >"$tmp/truncated.elf"
 expect truncated_elf 1 '^gmvm: .*truncated\.elf' -- --kernel "$tmp/truncated.elf"
 
+expect bare_smp_refused 1 "^gmvm: --vcpus 2: a bare ELF32 program" -- --kernel "$ELFS/hello.elf" --vcpus 2
+
 # The tiny guests through the real binary.
 expect hello_halts 10 'guest halted' -- --kernel "$ELFS/hello.elf" --memory 16M
 [ "$(cat "$tmp/out")" = "hello from a guest_memfd guest" ] && ok hello_output || bad hello_output "stdout: $(cat "$tmp/out")"

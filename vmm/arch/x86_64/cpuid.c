@@ -26,7 +26,7 @@ static unsigned id_bits(unsigned n)
     return bits;
 }
 
-static struct kvm_cpuid2 *cpuid_get_supported(int kvm_fd)
+static struct kvm_cpuid2 *cpuid_query_supported(int kvm_fd)
 {
     struct kvm_cpuid2 *cpuid;
 
@@ -40,6 +40,31 @@ static struct kvm_cpuid2 *cpuid_get_supported(int kvm_fd)
         errno = saved;
         return NULL;
     }
+    return cpuid;
+}
+
+/*
+ * KVM_GET_SUPPORTED_CPUID costs ~0.5 ms here and its answer cannot change
+ * while the process lives, so it is asked once and copied per vCPU (vCPUs
+ * are created from one thread).
+ */
+static struct kvm_cpuid2 *supported_cache;
+
+static struct kvm_cpuid2 *cpuid_get_supported(int kvm_fd)
+{
+    size_t size =
+        sizeof(struct kvm_cpuid2) + CPUID_MAX_ENTRIES * sizeof(struct kvm_cpuid_entry2);
+    struct kvm_cpuid2 *cpuid;
+
+    if (!supported_cache) {
+        supported_cache = cpuid_query_supported(kvm_fd);
+        if (!supported_cache)
+            return NULL;
+    }
+    cpuid = malloc(size);
+    if (!cpuid)
+        return NULL;
+    memcpy(cpuid, supported_cache, size);
     return cpuid;
 }
 
