@@ -12,7 +12,8 @@
 #   # e2e-smp: N             L1 vCPUs (default 1)
 #   # e2e-timeout: SECONDS   L1 time limit (default 600)
 #   # e2e-with-qemu          pack Debian's QEMU into L1 as a peer VMM
-#   # e2e-guest-kernel: K    bzimage (default) or vmlinux (the ELF inside it)
+#   # e2e-guest-kernel: K    bzimage (default), vmlinux (the ELF inside it) or
+#                            vmlinux-nopvh (that ELF without its PVH note)
 # Environment: GMVM_CACHE (kernel cache), GMVM_E2E_L2_CMDLINE (guest cmdline
 # base), GMVM_E2E_VERBOSE=1 (stream the L1 console), GMVM_E2E_SMP (override
 # L1 vCPUs), GMVM_E2E_ENV_EXTRA (a file of sh assignments for the scenario).
@@ -59,7 +60,8 @@ gk=()
 case "$guest_kernel" in
 "" | bzimage) ;;
 vmlinux) gk=(--guest-kernel "$("$E2E/lib/extract-vmlinux.sh" "$kdir")") || exit $? ;;
-*) echo "run-scenario: e2e-guest-kernel must be bzimage or vmlinux" >&2; exit 1 ;;
+vmlinux-nopvh) gk=(--guest-kernel "$("$E2E/lib/extract-vmlinux.sh" "$kdir" --no-pvh)") || exit $? ;;
+*) echo "run-scenario: e2e-guest-kernel must be bzimage, vmlinux or vmlinux-nopvh" >&2; exit 1 ;;
 esac
 
 if [ -z "$helper" ]; then

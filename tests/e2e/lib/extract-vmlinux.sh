@@ -1,11 +1,24 @@
 #!/bin/bash
-# extract-vmlinux.sh KDIR: the uncompressed ELF vmlinux inside KDIR/vmlinuz
-# (a bzImage whose payload Debian compresses with zstd; gzip and xz are
-# tried too), cached as KDIR/vmlinux. Prints its path. Exit 77 when the
-# decompressor is missing, 1 when no ELF payload is found.
+# extract-vmlinux.sh KDIR [--no-pvh]: the uncompressed ELF vmlinux inside
+# KDIR/vmlinuz (a bzImage whose payload Debian compresses with zstd; gzip and
+# xz are tried too), cached as KDIR/vmlinux. Prints its path. With --no-pvh:
+# a copy without the .notes section (so without the Xen PVH entry note, which
+# makes a VMM use the plain 64-bit ELF entry), KDIR/vmlinux-nopvh.
+# Exit 77 when the decompressor or objcopy is missing, 1 when no ELF payload
+# is found.
 set -euo pipefail
-kdir=${1:?usage: extract-vmlinux.sh KDIR}
+kdir=${1:?usage: extract-vmlinux.sh KDIR [--no-pvh]}
 out=$kdir/vmlinux
+if [ "${2:-}" = --no-pvh ]; then
+    command -v objcopy >/dev/null || { echo "extract-vmlinux: SKIP: objcopy not found (apt-get install binutils)" >&2; exit 77; }
+    elf=$("$0" "$kdir") || exit $?
+    if [ ! -s "$kdir/vmlinux-nopvh" ]; then
+        objcopy --remove-section=.notes "$elf" "$kdir/vmlinux-nopvh.tmp"
+        mv "$kdir/vmlinux-nopvh.tmp" "$kdir/vmlinux-nopvh"
+    fi
+    echo "$kdir/vmlinux-nopvh"
+    exit 0
+fi
 if [ -s "$out" ]; then
     echo "$out"
     exit 0
