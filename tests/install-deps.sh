@@ -4,7 +4,7 @@
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
 PKGS=(build-essential cmake pkg-config check clang libclang-rt-14-dev
-    qemu-system-x86 busybox-static cpio xz-utils zstd e2fsprogs acpica-tools patch
+    python3 qemu-system-x86 busybox-static cpio xz-utils zstd e2fsprogs acpica-tools patch
     debian-archive-keyring ca-certificates)
 missing=()
 for p in "${PKGS[@]}"; do

@@ -154,6 +154,11 @@ int machine_run(const struct vm_config *cfg)
         status = GMVM_EXIT_USAGE;
         goto out;
     }
+    log_info("kernel %s: %s entry at 0x%llx", cfg->kernel,
+             !vm.boot.linux_guest               ? "bare ELF32 program, 32-bit"
+             : vm.boot.mode == BOOT_MODE_PROT32 ? "Linux PVH (32-bit)"
+                                                : "Linux 64-bit boot protocol",
+             (unsigned long long)vm.boot.entry);
     if (!vm.boot.linux_guest && cfg->vcpus > 1) {
         /* Without an interrupt controller there is no INIT/SIPI: extra
          * vCPUs would start at the reset vector, outside RAM. */
