@@ -5,6 +5,8 @@
  */
 #include "boot/aml.h"
 
+#include "tests/unit/check_main.h"
+
 #include <check.h>
 #include <errno.h>
 #include <string.h>
@@ -167,8 +169,6 @@ int main(void)
 {
     Suite *s = suite_create("acpi_aml");
     TCase *tc = tcase_create("aml");
-    SRunner *sr;
-    int failed;
 
     tcase_add_test(tc, integers_use_the_shortest_form);
     tcase_add_test(tc, names_and_strings);
@@ -178,9 +178,5 @@ int main(void)
     tcase_add_test(tc, pkglength_sizes);
     tcase_add_test(tc, errors_are_sticky);
     suite_add_tcase(s, tc);
-    sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return check_run_suite(s);
 }

@@ -11,6 +11,8 @@
 #include "boot/loader.h"
 #include "vmm/arch/x86_64/layout.h"
 
+#include "tests/unit/check_main.h"
+
 #include <check.h>
 #include <elf.h>
 #include <stdio.h>
@@ -214,16 +216,7 @@ static inline struct tb_pvh_note tb_pvh_note(uint64_t entry)
     return n;
 }
 
-/* Run @s, exit with the number of failures (0 = pass). */
-static inline int tb_run(Suite *s)
-{
-    SRunner *sr = srunner_create(s);
-    int failed;
-
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
-}
+/* Run @s: the project's shared Check main. */
+#define tb_run check_run_suite
 
 #endif

@@ -13,6 +13,8 @@
 
 #include "devices/virtio/mmio.h"
 
+#include "tests/unit/check_main.h"
+
 #include <check.h>
 #include <stdint.h>
 #include <string.h>

@@ -155,8 +155,6 @@ int main(void)
 {
     Suite *s = suite_create("virtio_mmio");
     TCase *tc = tcase_create("mmio");
-    SRunner *sr;
-    int failed;
 
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, test_identity);
@@ -168,9 +166,5 @@ int main(void)
     tcase_add_test(tc, test_queue_regs_locked_while_ready);
     tcase_add_test(tc, test_no_service_before_driver_ok);
     suite_add_tcase(s, tc);
-    sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return check_run_suite(s);
 }

@@ -80,17 +80,11 @@ int main(void)
 {
     Suite *s = suite_create("virtio_rng");
     TCase *tc = tcase_create("rng");
-    SRunner *sr;
-    int failed;
 
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, test_fill);
     tcase_add_test(tc, test_readable_only);
     tcase_add_test(tc, test_many_requests);
     suite_add_tcase(s, tc);
-    sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return check_run_suite(s);
 }
