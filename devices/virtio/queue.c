@@ -311,8 +311,10 @@ bool vq_should_signal(struct virtq *vq)
     return (uint16_t)(new - event - 1) < (uint16_t)(new - old);
 }
 
-size_t vq_iov_copy_from(const struct iovec *iov, unsigned n, size_t off, void *dst,
-                        size_t len)
+/* Copy between a linear buffer and the bytes [off, off+len) of an iovec
+ * array; @to_iov picks the direction. Returns the bytes copied. */
+static size_t iov_copy(const struct iovec *iov, unsigned n, size_t off, uint8_t *buf,
+                       size_t len, bool to_iov)
 {
     size_t done = 0;
 
@@ -326,33 +328,27 @@ size_t vq_iov_copy_from(const struct iovec *iov, unsigned n, size_t off, void *d
         chunk = iov[i].iov_len - off;
         if (chunk > len - done)
             chunk = len - done;
-        memcpy((uint8_t *)dst + done, (uint8_t *)iov[i].iov_base + off, chunk);
+        if (to_iov)
+            memcpy((uint8_t *)iov[i].iov_base + off, buf + done, chunk);
+        else
+            memcpy(buf + done, (uint8_t *)iov[i].iov_base + off, chunk);
         done += chunk;
         off = 0;
     }
     return done;
 }
 
+size_t vq_iov_copy_from(const struct iovec *iov, unsigned n, size_t off, void *dst,
+                        size_t len)
+{
+    return iov_copy(iov, n, off, dst, len, false);
+}
+
 size_t vq_iov_copy_to(const struct iovec *iov, unsigned n, size_t off, const void *src,
                       size_t len)
 {
-    size_t done = 0;
-
-    for (unsigned i = 0; i < n && done < len; i++) {
-        size_t chunk;
-
-        if (off >= iov[i].iov_len) {
-            off -= iov[i].iov_len;
-            continue;
-        }
-        chunk = iov[i].iov_len - off;
-        if (chunk > len - done)
-            chunk = len - done;
-        memcpy((uint8_t *)iov[i].iov_base + off, (const uint8_t *)src + done, chunk);
-        done += chunk;
-        off = 0;
-    }
-    return done;
+    /* iov_copy only reads @buf when copying to the iovecs. */
+    return iov_copy(iov, n, off, (uint8_t *)(uintptr_t)src, len, true);
 }
 
 int vq_iov_slice(const struct iovec *iov, unsigned n, size_t off, size_t len,
