@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Write the seed corpus for the virtio fuzzers (formats: see fuzz_*.c).
 
-Usage: gen-seeds.py OUTDIR   (creates OUTDIR/virtq and OUTDIR/blk)
+Usage: gen-seeds.py OUTDIR   (creates OUTDIR/virtq, OUTDIR/blk and OUTDIR/boot)
 """
 import os
 import struct
@@ -68,9 +68,60 @@ def blk_seeds():
     yield "regs", ops + blk_request(6, 0, 0, 512, True)[2:]
 
 
+def elf32_exec(code=b"\xf4" * 16, paddr=0x100000):
+    """An i386 ET_EXEC with one PT_LOAD: a bare tiny-guest program."""
+    ehdr = struct.pack("<16sHHIIIIIHHHHHH", b"\x7fELF\x01\x01\x01" + bytes(9),
+                       2, 3, 1, paddr, 52, 0, 0, 52, 32, 1, 0, 0, 0)
+    phdr = struct.pack("<IIIIIIII", 1, 84, paddr, paddr, len(code), len(code), 5, 4)
+    return ehdr + phdr + code
+
+
+def elf64_vmlinux(pvh=True, paddr=0x1000000):
+    """An x86-64 ET_EXEC with a PT_LOAD and, optionally, the Xen PVH note."""
+    code = b"\xf4" * 64
+    note = struct.pack("<III4sQ", 4, 8, 18, b"Xen\0", paddr + 16)
+    nph = 2 if pvh else 1
+    off = 64 + 56 * nph
+    ehdr = struct.pack("<16sHHIQQQIHHHHHH", b"\x7fELF\x02\x01\x01" + bytes(9),
+                       2, 62, 1, paddr, 64, 0, 0, 64, 56, nph, 0, 0, 0)
+    load = struct.pack("<IIQQQQQQ", 1, 5, off, paddr, paddr, len(code), len(code), 16)
+    phdrs = load
+    if pvh:
+        phdrs += struct.pack("<IIQQQQQQ", 4, 4, off + len(code), 0, 0, len(note),
+                             len(note), 4)
+    return ehdr + phdrs + code + note
+
+
+def bzimage(payload=b"\xf4" * 4096):
+    """A minimal 64-bit-capable bzImage: one setup sector plus the kernel."""
+    setup = bytearray(2 * 512)
+    setup[0x1f1] = 1                                   # setup_sects
+    struct.pack_into("<I", setup, 0x1f4, len(payload) // 16)  # syssize
+    struct.pack_into("<H", setup, 0x1fe, 0xaa55)       # boot_flag
+    setup[0x200:0x202] = b"\xeb\x66"                # jmp: header ends at 0x268
+    setup[0x202:0x206] = b"HdrS"
+    struct.pack_into("<H", setup, 0x206, 0x020f)       # protocol 2.15
+    setup[0x211] = 1                                   # LOADED_HIGH
+    struct.pack_into("<I", setup, 0x230, 0x200000)     # kernel_alignment
+    setup[0x234] = 1                                   # relocatable
+    struct.pack_into("<H", setup, 0x236, 1)            # XLF_KERNEL_64
+    struct.pack_into("<I", setup, 0x238, 2047)         # cmdline_size
+    struct.pack_into("<I", setup, 0x22c, 0x7fffffff)   # initrd_addr_max
+    struct.pack_into("<Q", setup, 0x258, 0x1000000)    # pref_address
+    struct.pack_into("<I", setup, 0x260, 0x400000)     # init_size
+    return bytes(setup) + payload
+
+
+def boot_seeds():
+    yield "elf32", elf32_exec()
+    yield "elf64_pvh", elf64_vmlinux(True)
+    yield "elf64_plain", elf64_vmlinux(False)
+    yield "bzimage", bzimage()
+
+
 def main():
     out = sys.argv[1]
-    for name, gen in (("virtq", virtq_seeds), ("blk", blk_seeds)):
+    for name, gen in (("virtq", virtq_seeds), ("blk", blk_seeds), ("boot", boot_seeds)):
         os.makedirs(os.path.join(out, name), exist_ok=True)
         for seed, blob in gen():
             with open(os.path.join(out, name, seed), "wb") as f:

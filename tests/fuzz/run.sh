@@ -12,11 +12,11 @@ set -euo pipefail
 SECONDS_EACH=${1:?usage: run.sh SECONDS (per harness)}
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
 B=${GMVM_FUZZ_BUILD:-/tmp/gmvm-fuzz-build}
-HARNESSES="fuzz_virtq:virtq fuzz_blk:blk"
+HARNESSES="fuzz_virtq:virtq fuzz_blk:blk fuzz_boot:boot"
 
 command -v clang >/dev/null || { echo "run.sh: clang not found" >&2; exit 77; }
 CC=clang cmake -S "$SRC" -B "$B" -DGMVM_FUZZ=ON -DGMVM_TESTS=ON >/dev/null
-cmake --build "$B" -j"${GMVM_FUZZ_JOBS:-2}" --target fuzz_virtq fuzz_blk >/dev/null
+cmake --build "$B" -j"${GMVM_FUZZ_JOBS:-2}" --target fuzz_virtq fuzz_blk fuzz_boot >/dev/null
 
 # Seeds are regenerated each run; libFuzzer's finds go to a separate corpus
 # directory so the committed seeds are never rewritten.
