@@ -25,7 +25,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     static uint8_t *ram;
     static int fd = -1;
     static char path[64];
-    static const struct boot_mmio_dev dev = {.base = 0xd0000000, .size = 0x1000, .gsi = 5};
+    static const struct boot_mmio_dev dev = {
+        .base = 0xd0000000, .size = 0x1000, .gsi = 5};
     struct boot_config cfg = {
         .kernel_path = path,
         .cmdline = "console=ttyS0",
