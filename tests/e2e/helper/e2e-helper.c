@@ -36,14 +36,14 @@
 #include <unistd.h>
 
 /* Debian 12's uapi headers (6.1) lack these; values from Linux uapi. */
-#define E2E_CAP_USER_MEMORY2 231
+#define E2E_CAP_USER_MEMORY2      231
 #define E2E_CAP_MEMORY_ATTRIBUTES 233
-#define E2E_CAP_GUEST_MEMFD 234
-#define E2E_CAP_VM_TYPES 235
+#define E2E_CAP_GUEST_MEMFD       234
+#define E2E_CAP_VM_TYPES          235
 #define E2E_CAP_GUEST_MEMFD_FLAGS 244
-#define E2E_GMEM_FLAG_MMAP (1ULL << 0)
+#define E2E_GMEM_FLAG_MMAP        (1ULL << 0)
 #define E2E_GMEM_FLAG_INIT_SHARED (1ULL << 1)
-#define E2E_MEM_GUEST_MEMFD (1UL << 2)
+#define E2E_MEM_GUEST_MEMFD       (1UL << 2)
 
 struct e2e_create_guest_memfd {
     uint64_t size;
@@ -63,7 +63,7 @@ struct e2e_memory_region2 {
     uint64_t pad2[14];
 };
 
-#define E2E_CREATE_GUEST_MEMFD _IOWR(KVMIO, 0xd4, struct e2e_create_guest_memfd)
+#define E2E_CREATE_GUEST_MEMFD      _IOWR(KVMIO, 0xd4, struct e2e_create_guest_memfd)
 #define E2E_SET_USER_MEMORY_REGION2 _IOW(KVMIO, 0x49, struct e2e_memory_region2)
 
 static int failures;
@@ -219,8 +219,7 @@ static void sample_smaps(pid_t pid)
         }
     }
     fclose(f);
-    fprintf(stderr,
-            "E2E-INFO smaps gmem_mapped_kb=%lu gmem_rss_kb=%lu vmm_rss_kb=%lu\n",
+    fprintf(stderr, "E2E-INFO smaps gmem_mapped_kb=%lu gmem_rss_kb=%lu vmm_rss_kb=%lu\n",
             gmem_size_kb, gmem_kb, other_kb);
 }
 
