@@ -56,19 +56,21 @@ void log_debug(const char *fmt, ...)
 
 void log_ratelimited(struct log_ratelimit *rl, const char *fmt, ...)
 {
+    unsigned burst = rl->burst ? rl->burst : LOG_RATELIMIT_BURST;
+    unsigned window = rl->window_s ? rl->window_s : LOG_RATELIMIT_WINDOW_S;
     struct timespec now;
     va_list ap;
 
     clock_gettime(CLOCK_MONOTONIC, &now);
     pthread_mutex_lock(&log_lock);
-    if (now.tv_sec - rl->window_start >= 5) {
+    if (now.tv_sec - rl->window_start >= window) {
         if (rl->suppressed)
             fprintf(stderr, "gmvm: (%u similar messages suppressed)\r\n", rl->suppressed);
         rl->window_start = now.tv_sec;
         rl->count = 0;
         rl->suppressed = 0;
     }
-    if (rl->count >= 3) {
+    if (rl->count >= burst) {
         rl->suppressed++;
         pthread_mutex_unlock(&log_lock);
         return;

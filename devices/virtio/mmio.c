@@ -14,18 +14,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
-#include <time.h>
 #include <unistd.h>
-
-#define LOG_INTERVAL_NS 1000000000ULL
-
-static uint64_t now_ns(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
 
 static void mmio_raise(struct virtio_mmio *m, uint32_t bits)
 {
@@ -38,23 +27,12 @@ static void mmio_raise(struct virtio_mmio *m, uint32_t bits)
 /* A queue rule was broken: NEEDS_RESET, config interrupt, one log line. */
 static void mmio_needs_reset(struct virtio_mmio *m, unsigned q)
 {
-    uint64_t now = now_ns();
-
     if (m->status & VIRTIO_STATUS_NEEDS_RESET)
         return;
     m->status |= VIRTIO_STATUS_NEEDS_RESET;
     mmio_raise(m, VIRTIO_MMIO_INT_CONFIG);
-    if (m->last_log_ns && now - m->last_log_ns < LOG_INTERVAL_NS) {
-        m->suppressed++;
-        return;
-    }
-    fprintf(stderr, "gmvm: %s: queue %u: %s; device needs reset", m->name, q,
-            m->dev->vqs[q].error);
-    if (m->suppressed)
-        fprintf(stderr, " (%u similar messages suppressed)", m->suppressed);
-    fputc('\n', stderr);
-    m->last_log_ns = now;
-    m->suppressed = 0;
+    log_ratelimited(&m->log_rl, "%s: queue %u: %s; device needs reset", m->name, q,
+                    m->dev->vqs[q].error);
 }
 
 void virtio_dev_used(struct virtio_dev *dev, struct virtq *vq)
@@ -355,6 +333,7 @@ int virtio_mmio_init(struct virtio_mmio *m, struct virtio_dev *dev,
     m->base = base;
     m->gsi = gsi;
     m->irq_fd = -1;
+    m->log_rl = (struct log_ratelimit){.burst = 1, .window_s = 1};
     for (unsigned q = 0; q < VIRTIO_MAX_QUEUES; q++)
         m->queues[q].kick_fd = -1;
     snprintf(m->name, sizeof(m->name), "%s@0x%llx", dev->ops->name,

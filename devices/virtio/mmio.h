@@ -21,6 +21,7 @@
 #define GMVM_VIRTIO_MMIO_H
 
 #include "devices/virtio/virtio.h"
+#include "vmm/log.h"
 #include "vmm/guest_mem.h"
 
 #include <pthread.h>
@@ -96,9 +97,8 @@ struct virtio_mmio {
     bool irqfd;          /* bound with KVM_IRQFD */
     struct virtio_mmio_queue queues[VIRTIO_MAX_QUEUES];
 
-    /* Rate limit for the NEEDS_RESET log line. */
-    uint64_t last_log_ns;
-    unsigned suppressed;
+    /* The NEEDS_RESET log line: at most one per second per device. */
+    struct log_ratelimit log_rl;
 };
 
 /*
