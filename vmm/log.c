@@ -12,7 +12,8 @@ int log_level = LOG_LEVEL_QUIET;
 
 static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
 
-static void log_vline(const char *prefix, const char *fmt, va_list ap)
+__attribute__((format(printf, 2, 0))) static void log_vline(const char *prefix,
+                                                            const char *fmt, va_list ap)
 {
     /* One locked write per line: lines from vCPU and I/O threads don't mix.
      * A raw-mode terminal needs \r\n. */
