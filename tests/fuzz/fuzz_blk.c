@@ -70,8 +70,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct virtio_dev *dev;
     uint64_t features = 1ULL << VIRTIO_F_VERSION_1 | 1ULL << VIRTIO_BLK_F_FLUSH;
     size_t pos = 2;
-    uint64_t last_log_ns;
-    unsigned suppressed;
+    struct log_ratelimit log_rl;
     unsigned nops;
     uint8_t *ram;
 
@@ -99,12 +98,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     gm_init_fake(&gm, ram, RAM_GPA, RAM_SIZE);
     /* Keep the log rate limit across inputs, as a long-lived device would. */
-    last_log_ns = m.last_log_ns;
-    suppressed = m.suppressed;
+    log_rl = m.log_rl;
     if (virtio_mmio_init(&m, dev, &gm, 0xd0000000ULL, 5) < 0)
         abort();
-    m.last_log_ns = last_log_ns;
-    m.suppressed = suppressed;
+    m.log_rl = log_rl;
 
     wr(&m, VIRTIO_MMIO_STATUS, 0);
     wr(&m, VIRTIO_MMIO_STATUS, 3);
