@@ -92,17 +92,13 @@ int machine_devices_shutdown(struct machine_devices *devs)
     int ret = 0;
 
     for (unsigned i = 0; i < devs->nr_windows; i++) {
-        struct virtio_mmio *m = devs->attached[i];
-
-        if (!m)
-            continue;
-        if (virtio_dev_flush(m->dev) < 0) {
+        /* Detaching flushes (fdatasync) and frees the device. */
+        if (devs->attached[i] && virtio_mmio_detach(devs->attached[i]) < 0) {
             log_err(
                 "virtio device %u: flush failed: data written by the guest may be lost",
                 i);
             ret = -EIO;
         }
-        virtio_mmio_detach(m);
         devs->attached[i] = NULL;
     }
     return ret;

@@ -46,12 +46,15 @@ int virtio_dev_flush(struct virtio_dev *dev)
     return dev && dev->ops->flush ? dev->ops->flush(dev) : 0;
 }
 
-void virtio_dev_destroy(struct virtio_dev *dev)
+int virtio_dev_destroy(struct virtio_dev *dev)
 {
+    int ret;
+
     if (!dev)
-        return;
-    virtio_dev_flush(dev);
+        return 0;
+    ret = virtio_dev_flush(dev);
     dev->ops->destroy(dev);
+    return ret;
 }
 
 /* Run the device on queue @q if the status allows it. Lock held. */

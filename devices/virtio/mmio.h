@@ -116,9 +116,11 @@ int virtio_mmio_attach(struct vm *vm, struct virtio_dev *dev, uint64_t base, uns
 /*
  * Undo virtio_mmio_attach (KVM bindings, event loop handlers, eventfds)
  * and destroy the device (which flushes it). Call after the vCPUs and the
- * I/O thread stopped. NULL is a no-op.
+ * I/O thread stopped. Returns the flush's result (0 or negative errno), so a
+ * caller learns whether the guest's writes are durable. NULL is a no-op
+ * returning 0.
  */
-void virtio_mmio_detach(struct virtio_mmio *m);
+int virtio_mmio_detach(struct virtio_mmio *m);
 
 /*
  * KVM-less variant for tests and fuzzers: set up @m for @dev over @gm with

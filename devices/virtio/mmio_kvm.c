@@ -116,15 +116,15 @@ err:
     return ret;
 }
 
-void virtio_mmio_detach(struct virtio_mmio *m)
+int virtio_mmio_detach(struct virtio_mmio *m)
 {
     struct virtio_dev *dev;
 
     if (!m)
-        return;
+        return 0;
     dev = m->dev;
     mmio_unwire(m);
     virtio_mmio_fini(m);
     free(m);
-    virtio_dev_destroy(dev);
+    return virtio_dev_destroy(dev);
 }

@@ -87,8 +87,12 @@ static inline bool virtio_has_feature(const struct virtio_dev *dev, unsigned bit
  */
 void virtio_dev_used(struct virtio_dev *dev, struct virtq *vq);
 
-/* Flush and free @dev (not attached, or already detached). NULL is a no-op. */
-void virtio_dev_destroy(struct virtio_dev *dev);
+/*
+ * Flush and free @dev (not attached, or already detached). Returns the
+ * flush's result (0 or negative errno): the device is freed either way.
+ * NULL is a no-op returning 0.
+ */
+int virtio_dev_destroy(struct virtio_dev *dev);
 
 /* Flush @dev's backing store (fdatasync). Returns 0 or negative errno. */
 int virtio_dev_flush(struct virtio_dev *dev);
