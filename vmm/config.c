@@ -3,7 +3,6 @@
  * flag is reported before anything is created.
  */
 #include "vmm/config.h"
-#include "devices/virtio/blk.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -170,7 +169,6 @@ static enum config_action check_file(const char *flag, const char *path, char *e
 enum config_action config_parse_args(int argc, char **argv, struct vm_config *cfg,
                                      char *err, size_t errlen)
 {
-    struct virtio_blk_spec disk;
     int opt, ret;
 
     memset(cfg, 0, sizeof(*cfg));
@@ -217,9 +215,10 @@ enum config_action config_parse_args(int argc, char **argv, struct vm_config *cf
         case OPT_DISK:
             if (cfg->nr_disks == CONFIG_MAX_DISKS)
                 return fail(err, errlen, "--disk: at most %d disks", CONFIG_MAX_DISKS);
-            if (virtio_blk_parse_spec(optarg, &disk, err, errlen) < 0)
+            if (virtio_blk_parse_spec(optarg, &cfg->disks[cfg->nr_disks], err, errlen) <
+                0)
                 return CONFIG_ERROR;
-            cfg->disks[cfg->nr_disks++] = optarg;
+            cfg->nr_disks++;
             break;
         case OPT_RNG:
             cfg->rng = true;

@@ -4,6 +4,7 @@
 #ifndef GMVM_CONFIG_H
 #define GMVM_CONFIG_H
 
+#include "devices/virtio/blk.h"
 #include "vmm/guest_mem.h"
 
 #include <stdbool.h>
@@ -23,7 +24,7 @@ struct vm_config {
     uint64_t memory;
     unsigned vcpus;
     enum gm_backend backend;
-    const char *disks[CONFIG_MAX_DISKS]; /* raw --disk specs, parsed by virtio-blk */
+    struct virtio_blk_spec disks[CONFIG_MAX_DISKS]; /* --disk, parsed and checked */
     unsigned nr_disks;
     bool rng;
     const char *dump_mem; /* write guest RAM here when the VM ends */

@@ -13,7 +13,7 @@
 #include <string.h>
 
 static void plan_one(struct machine_devices *devs, enum machine_dev_kind kind,
-                     const char *spec)
+                     const struct virtio_blk_spec *disk)
 {
     unsigned i = devs->nr_windows++;
 
@@ -23,7 +23,7 @@ static void plan_one(struct machine_devices *devs, enum machine_dev_kind kind,
         .gsi = arch_mmio_dev_gsi(i),
     };
     devs->kinds[i] = kind;
-    devs->specs[i] = spec;
+    devs->disks[i] = disk;
 }
 
 int machine_devices_plan(struct machine_devices *devs, const struct vm_config *cfg,
@@ -35,24 +35,22 @@ int machine_devices_plan(struct machine_devices *devs, const struct vm_config *c
         return -EINVAL;
     }
     for (unsigned i = 0; i < cfg->nr_disks; i++)
-        plan_one(devs, MACHINE_DEV_BLK, cfg->disks[i]);
+        plan_one(devs, MACHINE_DEV_BLK, &cfg->disks[i]);
     if (cfg->rng)
         plan_one(devs, MACHINE_DEV_RNG, NULL);
     return 0;
 }
 
-static struct virtio_dev *create_one(enum machine_dev_kind kind, const char *spec,
-                                     char *err, size_t errlen)
+static struct virtio_dev *create_one(enum machine_dev_kind kind,
+                                     const struct virtio_blk_spec *disk, char *err,
+                                     size_t errlen)
 {
-    struct virtio_blk_spec blk;
     struct virtio_dev *dev = NULL;
     int ret;
 
     switch (kind) {
     case MACHINE_DEV_BLK:
-        ret = virtio_blk_parse_spec(spec, &blk, err, errlen);
-        if (ret == 0)
-            ret = virtio_blk_create(&blk, &dev, err, errlen);
+        ret = virtio_blk_create(disk, &dev, err, errlen);
         break;
     case MACHINE_DEV_RNG:
         ret = virtio_rng_create(&dev);
@@ -70,7 +68,7 @@ int machine_devices_attach(struct machine_devices *devs, struct vm *vm, char *er
                            size_t errlen)
 {
     for (unsigned i = 0; i < devs->nr_windows; i++) {
-        struct virtio_dev *dev = create_one(devs->kinds[i], devs->specs[i], err, errlen);
+        struct virtio_dev *dev = create_one(devs->kinds[i], devs->disks[i], err, errlen);
         int ret;
 
         if (!dev)

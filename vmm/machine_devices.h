@@ -14,6 +14,7 @@
 struct vm;
 struct virtio_dev;
 struct virtio_mmio;
+struct virtio_blk_spec;
 
 /* Max virtio devices: GSIs 5..23 of the IOAPIC. */
 #define MACHINE_MAX_VIRTIO 19
@@ -24,7 +25,7 @@ struct machine_devices {
     unsigned nr_windows;
     struct boot_mmio_dev windows[MACHINE_MAX_VIRTIO];
     enum machine_dev_kind kinds[MACHINE_MAX_VIRTIO];
-    const char *specs[MACHINE_MAX_VIRTIO]; /* --disk spec, or NULL */
+    const struct virtio_blk_spec *disks[MACHINE_MAX_VIRTIO]; /* blk only, else NULL */
     struct virtio_mmio *attached[MACHINE_MAX_VIRTIO];
 };
 

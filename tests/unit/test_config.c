@@ -101,7 +101,10 @@ START_TEST(test_cli_valid)
     ck_assert_uint_eq(cfg.vcpus, 4);
     ck_assert_str_eq(cfg.cmdline, "console=ttyS0");
     ck_assert_uint_eq(cfg.nr_disks, 2);
-    ck_assert_str_eq(cfg.disks[0], "/tmp/a,readonly");
+    ck_assert_str_eq(cfg.disks[0].path, "/tmp/a");
+    ck_assert(cfg.disks[0].readonly);
+    ck_assert_str_eq(cfg.disks[1].path, "/tmp/b");
+    ck_assert(!cfg.disks[1].readonly);
     ck_assert(cfg.rng);
     ck_assert_int_eq(cfg.backend, GM_BACKEND_ANON);
 }
