@@ -20,11 +20,9 @@ enum boot_mode {
 struct boot_info {
     enum boot_mode mode;
     uint64_t entry;
-    uint64_t arg;         /* EBX (PROT32) or RSI (LONG64) */
-    uint64_t stack;       /* initial ESP/RSP, 0 = leave 0 */
-    uint64_t page_tables; /* LONG64: guest-physical CR3 built by the loader */
-    uint64_t gdt;         /* guest-physical GDT built by arch setup */
-    int linux_guest;      /* nonzero: Linux machine (irqchip, ACPI, MP) */
+    uint64_t arg;    /* EBX (PROT32) or RSI (LONG64) */
+    uint64_t stack;  /* initial ESP/RSP, 0 = leave 0 */
+    int linux_guest; /* nonzero: Linux machine (irqchip, ACPI, MP) */
 };
 
 #endif
