@@ -86,6 +86,13 @@ static size_t rx_push_locked(struct serial *s, const uint8_t *buf, size_t len)
     return n;
 }
 
+/* Tell the input side that a full queue has room again. */
+static void rx_room_locked(struct serial *s, size_t count_before)
+{
+    if (count_before == SERIAL_RX_BUF && s->rx_count < SERIAL_RX_BUF && s->room)
+        s->room(s->opaque);
+}
+
 static uint8_t rx_pop_locked(struct serial *s)
 {
     uint8_t byte;
@@ -95,6 +102,7 @@ static uint8_t rx_pop_locked(struct serial *s)
     byte = s->rx[s->rx_head];
     s->rx_head = (s->rx_head + 1) % SERIAL_RX_BUF;
     s->rx_count--;
+    rx_room_locked(s, s->rx_count + 1);
     return byte;
 }
 
@@ -189,8 +197,12 @@ void serial_write(struct serial *s, unsigned offset, uint8_t value)
         break;
     case UART_IIR_FCR:
         s->iir_fifo = (value & FCR_FIFO_ENABLE) ? IIR_FIFO_ENABLED : 0;
-        if (value & FCR_CLEAR_RX)
+        if (value & FCR_CLEAR_RX) {
+            size_t before = s->rx_count;
+
             s->rx_count = 0;
+            rx_room_locked(s, before);
+        }
         break;
     case UART_LCR:
         s->lcr = value;

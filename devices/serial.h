@@ -19,6 +19,8 @@
 
 typedef void (*serial_out_fn)(void *opaque, uint8_t byte);
 typedef void (*serial_irq_fn)(void *opaque, int level);
+/* The input queue had no room and now has some (called with the lock held). */
+typedef void (*serial_room_fn)(void *opaque);
 
 struct serial {
     pthread_mutex_t lock;
@@ -30,6 +32,7 @@ struct serial {
 
     serial_out_fn out;
     serial_irq_fn irq;
+    serial_room_fn room; /* optional; set after serial_init */
     void *opaque;
 };
 

@@ -87,6 +87,35 @@ static void com1_write(void *opaque, uint64_t offset, const uint8_t *data, uint3
 
 static const struct bus_ops com1_ops = {.read = com1_read, .write = com1_write};
 
+static void console_input(void *opaque, int fd, uint32_t events);
+
+/* Put stdin back on the I/O thread, once, if it was paused. */
+static void console_resume_input(struct console *con)
+{
+    if (__atomic_exchange_n(&con->input_paused, 0, __ATOMIC_ACQ_REL))
+        el_add(&con->vm->el, con->in_fd, EPOLLIN, console_input, con);
+}
+
+/* Serial callback (vCPU thread): the guest made room in a full queue. */
+static void console_input_room(void *opaque)
+{
+    console_resume_input(opaque);
+}
+
+/*
+ * The guest is not reading and its queue is full: leave the bytes in the
+ * pipe or tty rather than dropping them, and stop watching stdin (level-
+ * triggered epoll would wake us at once, forever) until the guest reads.
+ * Pause before the re-check, so a drain that races with us is not missed.
+ */
+static void console_pause_input(struct console *con)
+{
+    el_del(&con->vm->el, con->in_fd);
+    __atomic_store_n(&con->input_paused, 1, __ATOMIC_RELEASE);
+    if (serial_input_room(&con->uart))
+        console_resume_input(con);
+}
+
 /* I/O thread: stdin has bytes (or hit EOF). */
 static void console_input(void *opaque, int fd, uint32_t events)
 {
@@ -95,10 +124,8 @@ static void console_input(void *opaque, int fd, uint32_t events)
     size_t room = serial_input_room(&con->uart);
     ssize_t n;
 
-    /* When the guest isn't reading, leave bytes in the pipe/tty rather than
-     * dropping them; level-triggered epoll wakes us again. */
     if (room == 0) {
-        usleep(1000);
+        console_pause_input(con);
         return;
     }
     n = read(fd, buf, room < sizeof(buf) ? room : sizeof(buf));
@@ -134,6 +161,7 @@ int console_attach(struct console *con, struct vm *vm, int in_fd, int out_fd)
     con->in_fd = in_fd;
     con->out_fd = out_fd;
     serial_init(&con->uart, console_out, console_irq, con);
+    con->uart.room = console_input_room;
     ret = bus_register(&vm->pio, COM1_PORT, 8, &com1_ops, con, "com1");
     if (ret < 0)
         return ret;

@@ -16,6 +16,7 @@ struct console {
     int in_fd;
     int out_fd;
     int escape_pending; /* saw Ctrl-A */
+    int input_paused;   /* atomic: in_fd taken off the I/O thread, guest's queue full */
 };
 
 /* Register COM1 on the PIO bus and stdin on the I/O thread. */

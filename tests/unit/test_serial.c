@@ -162,6 +162,36 @@ START_TEST(test_rx_buffer_bounded)
 }
 END_TEST
 
+static void count_room(void *opaque)
+{
+    (*(int *)opaque)++;
+}
+
+START_TEST(test_room_callback_after_full)
+{
+    struct serial u;
+    static uint8_t big[SERIAL_RX_BUF];
+    int calls = 0;
+
+    serial_init(&u, NULL, NULL, &calls);
+    u.room = count_room;
+    memset(big, 'b', sizeof(big));
+    serial_push_input(&u, big, 10);
+    serial_read(&u, THR);
+    ck_assert_int_eq(calls, 0); /* never full: nobody is waiting */
+    serial_push_input(&u, big, sizeof(big));
+    ck_assert_uint_eq(serial_input_room(&u), 0);
+    serial_read(&u, THR);
+    ck_assert_int_eq(calls, 1); /* full -> room: the input side resumes */
+    serial_read(&u, THR);
+    ck_assert_int_eq(calls, 1); /* once per transition */
+    serial_push_input(&u, big, 2);
+    ck_assert_uint_eq(serial_input_room(&u), 0);
+    serial_write(&u, FCR, 0x03); /* clearing a full FIFO also makes room */
+    ck_assert_int_eq(calls, 2);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("serial");
@@ -174,6 +204,7 @@ int main(void)
     tcase_add_test(tc, test_receive_interrupt);
     tcase_add_test(tc, test_thre_interrupt);
     tcase_add_test(tc, test_rx_buffer_bounded);
+    tcase_add_test(tc, test_room_callback_after_full);
     suite_add_tcase(s, tc);
     return check_run_suite(s);
 }
