@@ -44,31 +44,6 @@ static struct kvm_cpuid2 *cpuid_query_supported(int kvm_fd)
 }
 
 /*
- * KVM_GET_SUPPORTED_CPUID costs ~0.5 ms here and its answer cannot change
- * while the process lives, so it is asked once and copied per vCPU (vCPUs
- * are created from one thread).
- */
-static struct kvm_cpuid2 *supported_cache;
-
-static struct kvm_cpuid2 *cpuid_get_supported(int kvm_fd)
-{
-    size_t size =
-        sizeof(struct kvm_cpuid2) + CPUID_MAX_ENTRIES * sizeof(struct kvm_cpuid_entry2);
-    struct kvm_cpuid2 *cpuid;
-
-    if (!supported_cache) {
-        supported_cache = cpuid_query_supported(kvm_fd);
-        if (!supported_cache)
-            return NULL;
-    }
-    cpuid = malloc(size);
-    if (!cpuid)
-        return NULL;
-    memcpy(cpuid, supported_cache, size);
-    return cpuid;
-}
-
-/*
  * XSAVE: gmvm offers at most x87, SSE and AVX state, in the standard
  * (non-compacted) format, and rewrites leaf 0xD to say exactly that.
  *
@@ -243,19 +218,46 @@ static void cpuid_fill_topology(struct kvm_cpuid_entry2 *e, unsigned id, unsigne
     }
 }
 
+/*
+ * The VM-wide CPUID: what KVM supports, with the XSAVE plan applied. Its
+ * inputs (KVM_GET_SUPPORTED_CPUID, ~0.5 ms here, and the host CPU) cannot
+ * change while the process lives, so it is built once; each vCPU gets a copy
+ * with its own topology filled in (vCPUs are created from one thread).
+ */
+static struct kvm_cpuid2 *vm_cpuid;
+
+static struct kvm_cpuid2 *cpuid_for_vcpu(int kvm_fd)
+{
+    size_t size =
+        sizeof(struct kvm_cpuid2) + CPUID_MAX_ENTRIES * sizeof(struct kvm_cpuid_entry2);
+    struct kvm_cpuid2 *cpuid;
+
+    if (!vm_cpuid) {
+        struct xsave_plan xsave;
+
+        vm_cpuid = cpuid_query_supported(kvm_fd);
+        if (!vm_cpuid)
+            return NULL;
+        xsave = cpuid_plan_xsave(vm_cpuid);
+        for (unsigned i = 0; i < vm_cpuid->nent; i++)
+            cpuid_apply_xsave(&vm_cpuid->entries[i], xsave);
+    }
+    cpuid = malloc(size);
+    if (!cpuid)
+        return NULL;
+    memcpy(cpuid, vm_cpuid, size);
+    return cpuid;
+}
+
 int x86_setup_cpuid(int kvm_fd, int vcpu_fd, unsigned id, unsigned nr_vcpus)
 {
-    struct kvm_cpuid2 *cpuid = cpuid_get_supported(kvm_fd);
-    struct xsave_plan xsave;
+    struct kvm_cpuid2 *cpuid = cpuid_for_vcpu(kvm_fd);
     int ret = 0;
 
     if (!cpuid)
         return -errno;
-    xsave = cpuid_plan_xsave(cpuid);
-    for (unsigned i = 0; i < cpuid->nent; i++) {
+    for (unsigned i = 0; i < cpuid->nent; i++)
         cpuid_fill_topology(&cpuid->entries[i], id, nr_vcpus);
-        cpuid_apply_xsave(&cpuid->entries[i], xsave);
-    }
     if (ioctl(vcpu_fd, KVM_SET_CPUID2, cpuid) < 0)
         ret = -errno;
     free(cpuid);
