@@ -14,12 +14,6 @@
 #define SLP_EN     (1u << 5)
 #define SLP_TYP(v) (((v) >> 2) & 0x7)
 
-static void acpi_pm_read(void *opaque, uint64_t offset, uint8_t *data, uint32_t len)
-{
-    for (uint32_t i = 0; i < len; i++)
-        data[i] = 0;
-}
-
 static void acpi_pm_write(void *opaque, uint64_t offset, const uint8_t *data,
                           uint32_t len)
 {
@@ -36,7 +30,8 @@ static void acpi_pm_write(void *opaque, uint64_t offset, const uint8_t *data,
     }
 }
 
-static const struct bus_ops acpi_pm_ops = {.read = acpi_pm_read, .write = acpi_pm_write};
+static const struct bus_ops acpi_pm_ops = {.read = bus_read_zeros,
+                                           .write = acpi_pm_write};
 
 int acpi_pm_attach(struct vm *vm)
 {

@@ -13,13 +13,6 @@
 #define I8042_CMD_PORT  0x64
 #define I8042_CMD_RESET 0xfe
 
-static void i8042_read(void *opaque, uint64_t offset, uint8_t *data, uint32_t len)
-{
-    /* Status and data both read 0: nothing to read, ready for input. */
-    for (uint32_t i = 0; i < len; i++)
-        data[i] = 0;
-}
-
 static void i8042_write(void *opaque, uint64_t offset, const uint8_t *data, uint32_t len)
 {
     struct vm *vm = opaque;
@@ -30,7 +23,8 @@ static void i8042_write(void *opaque, uint64_t offset, const uint8_t *data, uint
     }
 }
 
-static const struct bus_ops i8042_ops = {.read = i8042_read, .write = i8042_write};
+/* Status and data both read 0: nothing to read, ready for input. */
+static const struct bus_ops i8042_ops = {.read = bus_read_zeros, .write = i8042_write};
 
 int i8042_attach(struct vm *vm)
 {

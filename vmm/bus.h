@@ -37,6 +37,9 @@ struct bus {
 
 void bus_init(struct bus *bus, const char *name);
 
+/* A read callback for registers that always read as 0. */
+void bus_read_zeros(void *opaque, uint64_t offset, uint8_t *data, uint32_t len);
+
 /*
  * Add [base, base+len) for a device. Returns 0, -EINVAL for an empty or
  * wrapping range, -EBUSY if it overlaps a registered range, -ENOSPC if full.
