@@ -26,39 +26,65 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/signalfd.h>
+#include <sys/eventfd.h>
 #include <sys/epoll.h>
 #include <unistd.h>
 
 #define DEFAULT_CMDLINE "console=ttyS0 reboot=k panic=-1 pci=off"
 
-/* I/O thread: SIGINT/SIGTERM/SIGHUP arrive here through a signalfd. */
+/*
+ * SIGINT/SIGTERM/SIGHUP: a handler that only records the signal and writes
+ * an eventfd, which the I/O thread turns into vm_request_stop(). The worker
+ * threads block these signals (vm_run creates them with those blocked),
+ * so the main thread, waiting in vm_run, is the one that takes them.
+ *
+ * Why not a signalfd with the signals blocked everywhere: under load a
+ * SIGTERM sent to a running VM was sometimes never reported by the
+ * signalfd (seen in guests_cli: no "received signal", empty ShdPnd, gmvm
+ * waiting forever), and a signal the parent left at SIG_IGN (bash does so
+ * for SIGINT of background jobs) is discarded; a real handler gets both.
+ */
+static int stop_signal_fd = -1;
+static volatile sig_atomic_t stop_signal;
+
+static void machine_on_signal(int sig)
+{
+    uint64_t one = 1;
+    int saved = errno;
+
+    stop_signal = sig;
+    if (write(stop_signal_fd, &one, sizeof(one)) < 0) {
+        /* eventfd full (never in practice): the first write woke the loop */
+    }
+    errno = saved;
+}
+
+/* I/O thread: a stop signal arrived. */
 static void machine_signal(void *opaque, int fd, uint32_t events)
 {
     struct vm *vm = opaque;
-    struct signalfd_siginfo si;
+    uint64_t count;
 
-    if (read(fd, &si, sizeof(si)) != sizeof(si))
+    if (read(fd, &count, sizeof(count)) != sizeof(count))
         return;
-    log_err("received signal %u, stopping the VM", si.ssi_signo);
-    vm_request_stop(vm, GMVM_EXIT_SIGNAL + (int)si.ssi_signo);
+    log_err("received signal %d, stopping the VM", (int)stop_signal);
+    vm_request_stop(vm, GMVM_EXIT_SIGNAL + (int)stop_signal);
 }
 
-static int machine_watch_signals(struct vm *vm, int *sfd)
+static int machine_watch_signals(struct vm *vm, int *efd)
 {
-    sigset_t set;
+    static const int stop_signals[] = {SIGINT, SIGTERM, SIGHUP};
+    struct sigaction sa = {.sa_handler = machine_on_signal, .sa_flags = SA_RESTART};
 
-    sigemptyset(&set);
-    sigaddset(&set, SIGINT);
-    sigaddset(&set, SIGTERM);
-    sigaddset(&set, SIGHUP);
-    /* Blocked here, before any thread exists, so every thread inherits it
-     * and only the signalfd sees these signals. */
-    pthread_sigmask(SIG_BLOCK, &set, NULL);
-    *sfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
-    if (*sfd < 0)
+    *efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    if (*efd < 0)
         return -errno;
-    return el_add(&vm->el, *sfd, EPOLLIN, machine_signal, vm);
+    stop_signal_fd = *efd;
+    sigfillset(&sa.sa_mask);
+    for (size_t i = 0; i < sizeof(stop_signals) / sizeof(stop_signals[0]); i++)
+        if (sigaction(stop_signals[i], &sa, NULL) < 0)
+            return -errno;
+    return el_add(&vm->el, *efd, EPOLLIN, machine_signal, vm);
 }
 
 /* --dump-mem: all RAM regions, in guest-physical order, read through the
@@ -126,7 +152,7 @@ int machine_run(const struct vm_config *cfg)
         .pvpanic = true,
     };
     char err[512];
-    int status = GMVM_EXIT_SETUP_FAILED, sfd = -1, ret;
+    int status = GMVM_EXIT_SETUP_FAILED, efd = -1, ret;
 
     log_level = cfg->verbosity;
     memset(&devs, 0, sizeof(devs));
@@ -186,7 +212,7 @@ int machine_run(const struct vm_config *cfg)
         status = GMVM_EXIT_USAGE;
         goto out;
     }
-    if (machine_watch_signals(&vm, &sfd) < 0) {
+    if (machine_watch_signals(&vm, &efd) < 0) {
         log_err("cannot watch SIGINT/SIGTERM: %s", strerror(errno));
         goto out;
     }
@@ -205,7 +231,7 @@ out:
         status = GMVM_EXIT_SETUP_FAILED;
     console_restore_terminal();
     vm_close(&vm);
-    if (sfd >= 0)
-        close(sfd);
+    if (efd >= 0)
+        close(efd);
     return status;
 }

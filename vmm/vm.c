@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
@@ -147,9 +148,20 @@ int vm_create_vcpus(struct vm *vm, unsigned n)
 
 int vm_run(struct vm *vm)
 {
-    int ret = el_start(&vm->el);
+    sigset_t stop, old;
+    int ret;
 
+    /* Workers start with the stop signals blocked: SIGINT/SIGTERM/SIGHUP go
+     * to this thread, which stays free to take them while it waits below.
+     * (Faults like SIGSEGV stay unblocked so their handlers still run.) */
+    sigemptyset(&stop);
+    sigaddset(&stop, SIGINT);
+    sigaddset(&stop, SIGTERM);
+    sigaddset(&stop, SIGHUP);
+    pthread_sigmask(SIG_BLOCK, &stop, &old);
+    ret = el_start(&vm->el);
     if (ret < 0) {
+        pthread_sigmask(SIG_SETMASK, &old, NULL);
         log_err("cannot start the I/O thread: %s", strerror(-ret));
         return GMVM_EXIT_SETUP_FAILED;
     }
@@ -161,6 +173,7 @@ int vm_run(struct vm *vm)
             break;
         }
     }
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
     pthread_mutex_lock(&vm->stop_lock);
     while (!vm->stopping)
         pthread_cond_wait(&vm->stop_cond, &vm->stop_lock);
